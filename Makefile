@@ -1,0 +1,40 @@
+# The two commands of the README: `make run` (embedded default) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+
+.PHONY: run test install install-dev messages setup lint
+
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+messages: $(VENV)/.installed
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v0
+
+# Migrate, load the reference data and the demo story (all idempotent).
+setup: messages
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py load_reference_data
+	$(PY) manage.py seed_demo
+
+run: setup
+	@echo "Cổng NTM: http://127.0.0.1:$(PORT)  (Ctrl+C để dừng)"
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+
+test: $(VENV)/.installed-dev messages
+	$(VENV)/bin/pytest

@@ -1,0 +1,116 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class UnitLevel(models.TextChoices):
+    PROVINCE = "province", _("Tỉnh/thành phố")
+    DISTRICT = "district", _("Huyện/thị xã/thành phố thuộc tỉnh")
+    COMMUNE = "commune", _("Xã/phường/thị trấn")
+    VILLAGE = "village", _("Thôn/bản/tổ dân phố")
+
+
+class AdministrativeUnit(models.Model):
+    """A node of the administrative tree. Depth is not fixed: since 1/7/2025 a commune's parent
+    may be a province. `path` ("38/395/15514/") makes "every unit below" a single prefix query."""
+
+    code = models.CharField(_("mã đơn vị"), max_length=20, unique=True)
+    name = models.CharField(_("tên"), max_length=200)
+    level = models.CharField(_("cấp"), max_length=20, choices=UnitLevel.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("đơn vị cấp trên"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False)
+    abbreviation = models.CharField(
+        _("tên viết tắt của cơ quan"),
+        max_length=30,
+        blank=True,
+        help_text=_("Dùng trong số biên bản, ví dụ: VPĐP."),
+    )
+    valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
+    valid_until = models.DateField(_("hiệu lực đến"), null=True, blank=True)
+    replaced_by = models.ForeignKey(
+        "self",
+        verbose_name=_("được thay thế bởi"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaces",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("đơn vị hành chính")
+        verbose_name_plural = _("đơn vị hành chính")
+        ordering = ["path"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # `path` is derived from the parent; re-parenting a subtree goes through
+        # communes.services.unit_paths_rebuild.
+        self.path = self.compute_path()
+        super().save(*args, **kwargs)
+
+    def compute_path(self):
+        prefix = self.parent.path if self.parent_id else ""
+        return f"{prefix}{self.code}/"
+
+    def is_within(self, other):
+        """True when this unit is `other` or lies below it."""
+        return self.path.startswith(other.path)
+
+    @property
+    def is_commune(self):
+        return self.level == UnitLevel.COMMUNE
+
+
+class Role(models.TextChoices):
+    COMMUNE_OFFICIAL = "commune_official", _("Cán bộ xã")
+    OFFICE = "office", _("Văn phòng Điều phối NTM")
+    INSPECTOR = "inspector", _("Tổ công tác kiểm tra")
+    DEPARTMENT = "department", _("Phòng, ngành")
+    LEADER = "leader", _("Lãnh đạo")
+
+
+class Membership(models.Model):
+    """A user's role at a unit; it reaches every unit below that unit."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người dùng"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    unit = models.ForeignKey(
+        AdministrativeUnit,
+        verbose_name=_("đơn vị"),
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
+    department = models.CharField(
+        _("phòng, ngành phụ trách"),
+        max_length=120,
+        blank=True,
+        help_text=_("Với vai trò Phòng, ngành: tên phòng như trong bộ tiêu chí, ví dụ: Phòng Y tế."),
+    )
+    position = models.CharField(_("chức vụ"), max_length=120, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("phân quyền")
+        verbose_name_plural = _("phân quyền")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique_role"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.unit}"

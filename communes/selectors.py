@@ -1,0 +1,25 @@
+from django.db.models import Q
+
+from . import access
+from .models import AdministrativeUnit
+
+
+def units_search(user, query=""):
+    """Units the user may see, optionally filtered by name or code."""
+    units = access.units_visible_to(user).select_related("parent")
+    if query:
+        units = units.filter(Q(name__icontains=query) | Q(code=query))
+    return units.order_by("path")
+
+
+def unit_children(unit):
+    return AdministrativeUnit.objects.filter(parent=unit).order_by("name")
+
+
+def unit_ancestors(unit):
+    """From the top of the tree down to the unit's parent (select_related keeps it cheap)."""
+    ancestors, node = [], unit.parent
+    while node is not None:
+        ancestors.insert(0, node)
+        node = node.parent
+    return ancestors

@@ -1,0 +1,159 @@
+import re
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.db import upsert
+from core.tabular import ImportFileError, RowError, parse_date, read_rows
+
+from .models import AdministrativeUnit, Membership, UnitLevel
+
+UNIT_COLUMNS = ("code", "name", "level", "parent_code", "valid_from")
+_CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,20}$")
+
+
+@dataclass
+class ImportSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __str__(self):
+        return _("%(created)s mới, %(updated)s cập nhật, %(unchanged)s không đổi") % {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+
+
+def _validate_unit_rows(rows):
+    errors = []
+    parsed = {}
+    for line, row in rows:
+        code, name, level = row["code"], row["name"], row["level"].lower()
+        problems = []
+        if not _CODE_RE.match(code):
+            problems.append(_("mã đơn vị “%(code)s” không hợp lệ") % {"code": code})
+        elif code in parsed:
+            problems.append(
+                _("mã đơn vị %(code)s bị trùng (đã có ở dòng %(line)s)") % {"code": code, "line": parsed[code]["line"]}
+            )
+        if not name:
+            problems.append(_("thiếu tên đơn vị"))
+        if level not in UnitLevel.values:
+            problems.append(
+                _("cấp “%(level)s” không hợp lệ (province, district, commune, village)") % {"level": row["level"]}
+            )
+        try:
+            valid_from = parse_date(row["valid_from"])
+        except ValueError:
+            problems.append(_("ngày hiệu lực “%(value)s” không hợp lệ (dd/mm/yyyy)") % {"value": row["valid_from"]})
+            valid_from = None
+        if row["parent_code"] and row["parent_code"] == code:
+            problems.append(_("đơn vị không thể là cấp trên của chính nó"))
+        for problem in problems:
+            errors.append(RowError(line, problem))
+        if not problems:
+            parsed[code] = {
+                "line": line,
+                "name": name,
+                "level": level,
+                "parent_code": row["parent_code"],
+                "valid_from": valid_from,
+            }
+    return parsed, errors
+
+
+def _ordered_parents_first(parsed, existing_codes):
+    """Codes ordered so that a parent comes before its children; errors for unknown parents/cycles."""
+    errors, ordered, state = [], [], {}
+
+    def visit(code, trail):
+        if state.get(code) == "done":
+            return True
+        if code in trail:
+            return False
+        parent = parsed[code]["parent_code"]
+        if parent and parent in parsed and not visit(parent, trail | {code}):
+            return False
+        state[code] = "done"
+        ordered.append(code)
+        return True
+
+    for code, data in parsed.items():
+        parent = data["parent_code"]
+        if parent and parent not in parsed and parent not in existing_codes:
+            errors.append(RowError(data["line"], _("không tìm thấy đơn vị cấp trên có mã %(code)s") % {"code": parent}))
+            state[code] = "done"
+        elif not visit(code, frozenset()):
+            errors.append(RowError(data["line"], _("quan hệ cấp trên bị vòng lặp")))
+            state[code] = "done"
+    return ordered, errors
+
+
+def units_import(source):
+    """Create or update administrative units from a CSV/XLSX file.
+
+    All or nothing: any bad row aborts the import and every bad row is reported.
+    """
+    rows = read_rows(source, UNIT_COLUMNS[:4], optional_columns=UNIT_COLUMNS[4:])
+    for _line, row in rows:
+        row.setdefault("valid_from", "")
+    parsed, errors = _validate_unit_rows(rows)
+    existing = {u.code: u for u in AdministrativeUnit.objects.select_related("parent")}
+    ordered, order_errors = _ordered_parents_first(parsed, existing.keys())
+    errors += order_errors
+    if errors:
+        raise ImportFileError(sorted(errors, key=lambda e: e.line or 0))
+
+    summary = ImportSummary()
+    with transaction.atomic():
+        for code in ordered:
+            data = parsed[code]
+            parent = existing.get(data["parent_code"]) if data["parent_code"] else None
+            unit = existing.get(code)
+            fields = {
+                "name": data["name"],
+                "level": data["level"],
+                "parent": parent,
+                "valid_from": data["valid_from"],
+            }
+            if unit is None:
+                unit = AdministrativeUnit.objects.create(code=code, **fields)
+                summary.created += 1
+            elif any(getattr(unit, k) != v for k, v in fields.items()):
+                for key, value in fields.items():
+                    setattr(unit, key, value)
+                unit.save()
+                summary.updated += 1
+            else:
+                summary.unchanged += 1
+            existing[code] = unit
+        if summary.updated:
+            unit_paths_rebuild()
+    return summary
+
+
+def unit_paths_rebuild():
+    """Recompute every unit's path top-down (after a re-parenting)."""
+    units = list(AdministrativeUnit.objects.all())
+    by_parent = {}
+    for unit in units:
+        by_parent.setdefault(unit.parent_id, []).append(unit)
+    changed, stack = [], [(u, "") for u in by_parent.get(None, [])]
+    while stack:
+        unit, prefix = stack.pop()
+        path = f"{prefix}{unit.code}/"
+        if unit.path != path:
+            unit.path = path
+            changed.append(unit)
+        stack.extend((child, path) for child in by_parent.get(unit.id, []))
+    AdministrativeUnit.objects.bulk_update(changed, ["path"], batch_size=500)
+    return len(changed)
+
+
+def membership_grant(*, user, unit, role, department="", position=""):
+    return upsert(
+        Membership, user=user, unit=unit, role=role, defaults={"department": department, "position": position}
+    )

@@ -1,0 +1,99 @@
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    broker = settings.CELERY_BROKER_URL or "none (eager tasks)"
+    return [f"ntm_portal: database={engine}, broker={broker}, REQUIRE_SERVICES={int(REQUIRE_SERVICES)}"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def require_service(name, available):
+    """Skip a test whose service is not configured, unless CI demands every service."""
+    if available:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{name} is required (REQUIRE_SERVICES=1) but not configured or not reachable")
+    pytest.skip(f"{name} not configured")
+
+
+@pytest.fixture
+def tree(db):
+    """A small administrative tree: province T1 → districts T10, T20 → communes T100, T101 | T200."""
+    from communes.models import AdministrativeUnit, UnitLevel
+
+    def unit(code, name, level, parent=None):
+        return AdministrativeUnit.objects.create(code=code, name=name, level=level, parent=parent)
+
+    province = unit("T1", "Tỉnh Thử Nghiệm", UnitLevel.PROVINCE)
+    district = unit("T10", "Huyện Một", UnitLevel.DISTRICT, province)
+    other_district = unit("T20", "Huyện Hai", UnitLevel.DISTRICT, province)
+    return {
+        "province": province,
+        "district": district,
+        "other_district": other_district,
+        "a": unit("T100", "Xã An", UnitLevel.COMMUNE, district),
+        "b": unit("T101", "Xã Bình", UnitLevel.COMMUNE, district),
+        "c": unit("T200", "Xã Cường", UnitLevel.COMMUNE, other_district),
+    }
+
+
+@pytest.fixture
+def people(tree):
+    """Named users for every role: the official of A, of B, the office of each district, …"""
+    from communes.models import Role
+    from ntm_portal.demo import make_member, make_user
+
+    return {
+        "official_a": make_member("official_a", Role.COMMUNE_OFFICIAL, tree["a"]),
+        "official_b": make_member("official_b", Role.COMMUNE_OFFICIAL, tree["b"]),
+        "office": make_member("office", Role.OFFICE, tree["district"]),
+        "other_office": make_member("other_office", Role.OFFICE, tree["other_district"]),
+        "inspector": make_member("inspector", Role.INSPECTOR, tree["district"]),
+        "department": make_member("department", Role.DEPARTMENT, tree["district"], department="Phòng Y tế"),
+        "leader": make_member("leader", Role.LEADER, tree["district"]),
+        "province_office": make_member("province_office", Role.OFFICE, tree["province"]),
+        "outsider": make_user("outsider"),
+    }
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) → the test client signed in as that user."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def demo(db):
+    """The reference data and the demo story, as `make run` loads them."""
+    from django.core.management import call_command
+
+    from ntm_portal.demo import seed
+
+    with open(os.devnull, "w") as quiet:
+        call_command("load_reference_data", stdout=quiet)
+    seed()

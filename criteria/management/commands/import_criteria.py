@@ -1,0 +1,33 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from core.tabular import ImportFileError
+from criteria.models import SetLevel
+from criteria.services import criteria_set_import
+
+
+class Command(BaseCommand):
+    help = "Nhập một bộ tiêu chí từ tệp CSV hoặc XLSX (định dạng DESIGN §6)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--code", required=True, help="Mã bộ tiêu chí (chữ thường, gạch nối).")
+        parser.add_argument("--name", required=True, help="Tên bộ tiêu chí.")
+        parser.add_argument("--legal-basis", default="", help="Căn cứ pháp lý, ví dụ: QĐ 318/QĐ-TTg ngày 08/3/2022.")
+        parser.add_argument("--level", default=SetLevel.ADVANCED, choices=["ntm", "advanced", "model"])
+        parser.add_argument("--verified", action="store_true", help="Nội dung đã đối chiếu với văn bản gốc.")
+
+    def handle(self, *args, file, code, name, legal_basis, level, verified, **options):
+        try:
+            criteria_set = criteria_set_import(
+                file, code=code, name=name, legal_basis=legal_basis, level=level, verified=verified
+            )
+        except FileNotFoundError as exc:
+            raise CommandError(f"Không tìm thấy tệp: {file}") from exc
+        except ImportFileError as exc:
+            raise CommandError(f"Không nhập được tệp {file}; dữ liệu không thay đổi.\n{exc}") from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Bộ tiêu chí {criteria_set.code}: {criteria_set.criteria.count()} tiêu chí, "
+                f"{criteria_set.indicators.count()} tiểu tiêu chí."
+            )
+        )

@@ -1,0 +1,195 @@
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from communes.models import AdministrativeUnit
+
+
+class SetLevel(models.TextChoices):
+    NTM = "ntm", _("Nông thôn mới")
+    ADVANCED = "advanced", _("Nông thôn mới nâng cao")
+    MODEL = "model", _("Nông thôn mới kiểu mẫu")
+
+
+class CriteriaSet(models.Model):
+    """A versioned set of criteria, imported from a file (never written in code)."""
+
+    code = models.SlugField(_("mã bộ tiêu chí"), max_length=60, unique=True)
+    name = models.CharField(_("tên"), max_length=300)
+    legal_basis = models.CharField(_("căn cứ pháp lý"), max_length=300, blank=True)
+    level = models.CharField(_("mức"), max_length=20, choices=SetLevel.choices, default=SetLevel.ADVANCED)
+    effective_from = models.DateField(_("áp dụng từ"), null=True, blank=True)
+    effective_until = models.DateField(_("áp dụng đến"), null=True, blank=True)
+    verified = models.BooleanField(
+        _("đã đối chiếu văn bản gốc"),
+        default=False,
+        help_text=_("Chỉ đánh dấu khi nội dung đã được đối chiếu với văn bản chính thức."),
+    )
+    is_complete = models.BooleanField(
+        _("đủ tiểu tiêu chí"),
+        default=False,
+        help_text=_("Bộ khung chỉ có tên tiêu chí thì chưa đủ để báo cáo."),
+    )
+    imported_at = models.DateTimeField(_("nhập lúc"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("bộ tiêu chí")
+        verbose_name_plural = _("bộ tiêu chí")
+        ordering = ["-effective_from", "code"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def zones(self):
+        return sorted(
+            {
+                z
+                for z in IndicatorTarget.objects.filter(indicator__criteria_set=self).values_list("zone", flat=True)
+                if z
+            }
+        )
+
+
+class Criterion(models.Model):
+    criteria_set = models.ForeignKey(
+        CriteriaSet, verbose_name=_("bộ tiêu chí"), on_delete=models.PROTECT, related_name="criteria"
+    )
+    number = models.PositiveSmallIntegerField(_("số thứ tự"))
+    name = models.CharField(_("tên tiêu chí"), max_length=300)
+    group = models.CharField(_("nhóm"), max_length=200, blank=True)
+    responsible_department = models.CharField(_("phòng, ngành phụ trách"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("tiêu chí")
+        verbose_name_plural = _("tiêu chí")
+        ordering = ["criteria_set", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["criteria_set", "number"], name="criterion_unique_number"),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.name}"
+
+
+class IndicatorKind(models.TextChoices):
+    YES_NO = "yes_no", _("Đạt / không đạt")
+    NUMBER_MIN = "number_min", _("Số, đạt khi ≥ ngưỡng")
+    NUMBER_MAX = "number_max", _("Số, đạt khi ≤ ngưỡng")
+    PERCENT_MIN = "percent_min", _("Tỷ lệ %, đạt khi ≥ ngưỡng")
+    PERCENT_MAX = "percent_max", _("Tỷ lệ %, đạt khi ≤ ngưỡng")
+    TEXT = "text", _("Văn bản, tự đánh giá")
+
+
+THRESHOLD_KINDS = {
+    IndicatorKind.NUMBER_MIN,
+    IndicatorKind.NUMBER_MAX,
+    IndicatorKind.PERCENT_MIN,
+    IndicatorKind.PERCENT_MAX,
+}
+PERCENT_KINDS = {IndicatorKind.PERCENT_MIN, IndicatorKind.PERCENT_MAX}
+
+
+class Indicator(models.Model):
+    """A sub-criterion (tiểu tiêu chí / chỉ tiêu), e.g. 13.1."""
+
+    criteria_set = models.ForeignKey(
+        CriteriaSet, verbose_name=_("bộ tiêu chí"), on_delete=models.PROTECT, related_name="indicators"
+    )
+    criterion = models.ForeignKey(
+        Criterion, verbose_name=_("tiêu chí"), on_delete=models.PROTECT, related_name="indicators"
+    )
+    code = models.CharField(_("mã"), max_length=20)
+    name = models.CharField(_("tên tiểu tiêu chí"), max_length=500)
+    kind = models.CharField(_("loại"), max_length=20, choices=IndicatorKind.choices)
+    unit = models.CharField(_("đơn vị tính"), max_length=60, blank=True)
+    position = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("tiểu tiêu chí")
+        verbose_name_plural = _("tiểu tiêu chí")
+        ordering = ["criterion__number", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["criteria_set", "code"], name="indicator_unique_code"),
+        ]
+
+    def __str__(self):
+        return f"{self.code}. {self.name}"
+
+    @property
+    def has_threshold(self):
+        return self.kind in THRESHOLD_KINDS
+
+    def target_for(self, zone=""):
+        """The target row for a commune's zone, falling back to the all-zones row."""
+        targets = list(self.targets.all())
+        for target in targets:
+            if target.zone == zone:
+                return target
+        for target in targets:
+            if not target.zone:
+                return target
+        return targets[0] if targets else None
+
+    def is_met_by(self, value, threshold):
+        """Met or not, for a measured value against a threshold; None when it cannot be derived."""
+        if not self.has_threshold or value is None or threshold is None:
+            return None
+        value, threshold = Decimal(value), Decimal(threshold)
+        if self.kind in (IndicatorKind.NUMBER_MIN, IndicatorKind.PERCENT_MIN):
+            return value >= threshold
+        return value <= threshold
+
+
+class IndicatorTarget(models.Model):
+    """The target of a sub-criterion for one zone ("" = every zone)."""
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("tiểu tiêu chí"), on_delete=models.CASCADE, related_name="targets"
+    )
+    zone = models.CharField(_("vùng"), max_length=60, blank=True)
+    target_text = models.CharField(_("chỉ tiêu"), max_length=300)
+    threshold = models.DecimalField(_("ngưỡng"), max_digits=14, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("chỉ tiêu theo vùng")
+        verbose_name_plural = _("chỉ tiêu theo vùng")
+        ordering = ["indicator", "zone"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "zone"], name="target_unique_zone"),
+        ]
+
+    def __str__(self):
+        return f"{self.zone or '*'}: {self.target_text}"
+
+
+class Enrolment(models.Model):
+    """A commune's goal: a criteria set, the level and year it aims for, and its zone."""
+
+    commune = models.ForeignKey(
+        AdministrativeUnit, verbose_name=_("xã"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    criteria_set = models.ForeignKey(
+        CriteriaSet, verbose_name=_("bộ tiêu chí"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    target_level = models.CharField(_("mức phấn đấu"), max_length=20, choices=SetLevel.choices)
+    target_year = models.PositiveSmallIntegerField(_("năm phấn đấu đạt chuẩn"))
+    zone = models.CharField(_("vùng"), max_length=60, blank=True)
+    active = models.BooleanField(_("đang áp dụng"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("đăng ký phấn đấu")
+        verbose_name_plural = _("đăng ký phấn đấu")
+        constraints = [
+            models.UniqueConstraint(fields=["commune", "criteria_set"], name="enrolment_unique_set"),
+            models.UniqueConstraint(fields=["commune"], condition=models.Q(active=True), name="enrolment_one_active"),
+        ]
+
+    def __str__(self):
+        return f"{self.commune} · {self.criteria_set}"

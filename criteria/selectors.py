@@ -1,0 +1,47 @@
+from django.db.models import Count, Prefetch
+
+from communes.access import communes_visible_to
+
+from .models import CriteriaSet, Criterion, Enrolment, Indicator, IndicatorTarget
+
+
+def criteria_sets_for_browsing():
+    """Every criteria set (any signed-in user may read them), with their sizes."""
+    return CriteriaSet.objects.annotate(
+        criteria_count=Count("criteria", distinct=True),
+        indicator_count=Count("indicators", distinct=True),
+    ).order_by("-is_complete", "code")
+
+
+def criteria_set_with_content(criteria_set):
+    """The set's criteria with their sub-criteria and targets, in three queries."""
+    return Criterion.objects.filter(criteria_set=criteria_set).prefetch_related(
+        Prefetch(
+            "indicators",
+            queryset=Indicator.objects.order_by("position").prefetch_related(
+                Prefetch("targets", queryset=IndicatorTarget.objects.order_by("zone"))
+            ),
+        )
+    )
+
+
+def active_set_for(user):
+    """The criteria set the user's communes are enrolled in (the most common one), if any."""
+    if not hasattr(user, "_ntm_active_set"):
+        row = (
+            Enrolment.objects.filter(active=True, commune__in=communes_visible_to(user))
+            .values("criteria_set")
+            .annotate(n=Count("id"))
+            .order_by("-n")
+            .first()
+        )
+        user._ntm_active_set = CriteriaSet.objects.filter(pk=row["criteria_set"]).first() if row else None
+    return user._ntm_active_set
+
+
+def enrolments_for(communes):
+    """Active enrolment per commune id."""
+    return {
+        e.commune_id: e
+        for e in Enrolment.objects.filter(active=True, commune__in=communes).select_related("criteria_set")
+    }

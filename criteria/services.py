@@ -1,0 +1,237 @@
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+
+from core.db import upsert
+from core.tabular import ImportFileError, RowError, parse_decimal, read_rows
+
+from .models import (
+    PERCENT_KINDS,
+    THRESHOLD_KINDS,
+    CriteriaSet,
+    Criterion,
+    Enrolment,
+    Indicator,
+    IndicatorKind,
+    IndicatorTarget,
+    SetLevel,
+)
+
+CRITERIA_COLUMNS = (
+    "criterion_number",
+    "criterion_name",
+    "criterion_group",
+    "indicator_code",
+    "indicator_name",
+    "kind",
+    "unit",
+    "target",
+    "threshold",
+    "zone",
+    "responsible_department",
+)
+_INDICATOR_FIELDS = ("indicator_name", "kind", "unit", "target", "threshold", "zone")
+
+
+@dataclass
+class ParsedCriterion:
+    line: int
+    number: int
+    name: str
+    group: str
+    department: str
+    indicators: list = field(default_factory=list)
+
+
+@dataclass
+class ParsedIndicator:
+    line: int
+    code: str
+    name: str
+    kind: str
+    unit: str
+    targets: dict = field(default_factory=dict)  # zone -> (target_text, threshold)
+
+
+def _default_target_text(kind, threshold, unit):
+    if kind == IndicatorKind.YES_NO:
+        return _("Đạt")
+    if kind == IndicatorKind.TEXT or threshold is None:
+        return ""
+    sign = "≥" if kind in (IndicatorKind.NUMBER_MIN, IndicatorKind.PERCENT_MIN) else "≤"
+    suffix = "%" if kind in PERCENT_KINDS else (f" {unit}" if unit else "")
+    number = f"{threshold.normalize():f}".replace(".", ",")  # Vietnamese decimal comma
+    return f"{sign} {number}{suffix}"
+
+
+def _parse_criteria_rows(rows):
+    errors, criteria, indicators = [], {}, {}
+    for line, row in rows:
+        problems = []
+        try:
+            number = int(row["criterion_number"])
+            if number < 1:
+                raise ValueError
+        except ValueError:
+            problems.append(
+                _("số thứ tự tiêu chí “%(value)s” phải là số nguyên dương") % {"value": row["criterion_number"]}
+            )
+            number = None
+        name = row["criterion_name"]
+        if not name:
+            problems.append(_("thiếu tên tiêu chí"))
+        criterion = criteria.get(number)
+        if number is not None and name and criterion and criterion.name != name:
+            problems.append(
+                _("tiêu chí %(number)s có tên khác với dòng %(line)s") % {"number": number, "line": criterion.line}
+            )
+
+        code = row["indicator_code"]
+        if not code:
+            if any(row[c] for c in _INDICATOR_FIELDS):
+                problems.append(_("có thông tin tiểu tiêu chí nhưng thiếu mã tiểu tiêu chí (indicator_code)"))
+        else:
+            problems += _parse_indicator_cells(row, number, indicators)
+
+        if problems:
+            errors += [RowError(line, p) for p in problems]
+            continue
+        if criterion is None:
+            criterion = ParsedCriterion(line, number, name, row["criterion_group"], row["responsible_department"])
+            criteria[number] = criterion
+        if code:
+            _add_indicator(criterion, indicators, line, row)
+    return criteria, errors
+
+
+def _parse_indicator_cells(row, number, indicators):
+    problems = []
+    code, kind, zone = row["indicator_code"], row["kind"], row["zone"]
+    if number is not None and not code.startswith(f"{number}."):
+        problems.append(
+            _("mã tiểu tiêu chí %(code)s phải bắt đầu bằng số tiêu chí %(number)s.") % {"code": code, "number": number}
+        )
+    if not row["indicator_name"]:
+        problems.append(_("thiếu tên tiểu tiêu chí"))
+    if kind not in IndicatorKind.values:
+        problems.append(
+            _("loại “%(kind)s” không hợp lệ (yes_no, number_min, number_max, percent_min, percent_max, text)")
+            % {"kind": kind}
+        )
+    try:
+        threshold = parse_decimal(row["threshold"])
+    except ValueError:
+        problems.append(_("ngưỡng “%(value)s” không phải là số") % {"value": row["threshold"]})
+        threshold = None
+    else:
+        if kind in THRESHOLD_KINDS and threshold is None:
+            problems.append(_("loại %(kind)s cần có ngưỡng (threshold)") % {"kind": kind})
+        if kind in (IndicatorKind.YES_NO, IndicatorKind.TEXT) and threshold is not None:
+            problems.append(_("loại %(kind)s không dùng ngưỡng; để trống cột threshold") % {"kind": kind})
+        if kind in PERCENT_KINDS and threshold is not None and not 0 <= threshold <= 100:
+            problems.append(_("ngưỡng tỷ lệ phải từ 0 đến 100"))
+    existing = indicators.get(code)
+    if existing:
+        if zone in existing.targets:
+            problems.append(
+                _("mã tiểu tiêu chí %(code)s bị trùng (đã có ở dòng %(line)s)") % {"code": code, "line": existing.line}
+            )
+        elif (existing.name, existing.kind) != (row["indicator_name"], kind):
+            problems.append(
+                _("các dòng theo vùng của %(code)s phải cùng tên và loại (xem dòng %(line)s)")
+                % {"code": code, "line": existing.line}
+            )
+    return problems
+
+
+def _add_indicator(criterion, indicators, line, row):
+    code = row["indicator_code"]
+    indicator = indicators.get(code)
+    if indicator is None:
+        indicator = ParsedIndicator(line, code, row["indicator_name"], row["kind"], row["unit"])
+        indicators[code] = indicator
+        criterion.indicators.append(indicator)
+    threshold = parse_decimal(row["threshold"])
+    target = row["target"] or _default_target_text(row["kind"], threshold, row["unit"])
+    indicator.targets[row["zone"]] = (target, threshold)
+
+
+def criteria_set_import(source, *, code, name, legal_basis="", level=SetLevel.ADVANCED, verified=False):
+    """Create or update a criteria set from a CSV/XLSX file (DESIGN §6). All or nothing."""
+    rows = read_rows(source, CRITERIA_COLUMNS)
+    criteria, errors = _parse_criteria_rows(rows)
+    if level not in SetLevel.values:
+        errors.append(RowError(None, _("Mức “%(level)s” không hợp lệ (ntm, advanced, model).") % {"level": level}))
+    if errors:
+        raise ImportFileError(errors)
+    try:
+        with transaction.atomic():
+            return _write_criteria_set(criteria, code, name, legal_basis, level, verified)
+    except ProtectedError as exc:
+        raise ImportFileError(
+            [RowError(None, _("Không thể xóa tiêu chí hoặc tiểu tiêu chí đã có dữ liệu báo cáo."))]
+        ) from exc
+
+
+def _write_criteria_set(criteria, code, name, legal_basis, level, verified):
+    complete = all(c.indicators for c in criteria.values())
+    criteria_set = upsert(
+        CriteriaSet,
+        code=code,
+        defaults={
+            "name": name,
+            "legal_basis": legal_basis,
+            "level": level,
+            "verified": verified,
+            "is_complete": complete,
+        },
+    )
+    kept_criteria, kept_indicators = [], []
+    for parsed in criteria.values():
+        criterion = upsert(
+            Criterion,
+            criteria_set=criteria_set,
+            number=parsed.number,
+            defaults={"name": parsed.name, "group": parsed.group, "responsible_department": parsed.department},
+        )
+        kept_criteria.append(criterion.pk)
+        for position, item in enumerate(parsed.indicators, start=1):
+            indicator = upsert(
+                Indicator,
+                criteria_set=criteria_set,
+                code=item.code,
+                defaults={
+                    "criterion": criterion,
+                    "name": item.name,
+                    "kind": item.kind,
+                    "unit": item.unit,
+                    "position": position,
+                },
+            )
+            kept_indicators.append(indicator.pk)
+            for zone, (target_text, threshold) in item.targets.items():
+                upsert(
+                    IndicatorTarget,
+                    indicator=indicator,
+                    zone=zone,
+                    defaults={"target_text": target_text, "threshold": threshold},
+                )
+            indicator.targets.exclude(zone__in=list(item.targets)).delete()
+    criteria_set.indicators.exclude(pk__in=kept_indicators).delete()
+    criteria_set.criteria.exclude(pk__in=kept_criteria).delete()
+    return criteria_set
+
+
+def enrolment_set(*, commune, criteria_set, target_level, target_year, zone=""):
+    """Make `criteria_set` the commune's active enrolment (deactivating any other)."""
+    with transaction.atomic():
+        Enrolment.objects.filter(commune=commune, active=True).exclude(criteria_set=criteria_set).update(active=False)
+        enrolment = upsert(
+            Enrolment,
+            commune=commune,
+            criteria_set=criteria_set,
+            defaults={"target_level": target_level, "target_year": target_year, "zone": zone, "active": True},
+        )
+    return enrolment

@@ -1,0 +1,137 @@
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from core.tabular import ImportFileError
+from core.testing import csv_bytes, xlsx_bytes
+from criteria.models import CriteriaSet, Criterion, Indicator, IndicatorTarget
+from criteria.services import CRITERIA_COLUMNS, criteria_set_import
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+HEADER = list(CRITERIA_COLUMNS)
+GOOD = [
+    HEADER,
+    ["1", "Quy hoạch", "I. Quy hoạch", "1.1", "Có quy hoạch chung", "yes_no", "", "Đạt", "", "", "Phòng KT-HT"],
+    ["13", "Y tế", "IV", "13.1", "Tỷ lệ tham gia BHYT", "percent_min", "%", "≥ 95%", "95", "", "Phòng Y tế"],
+    ["13", "Y tế", "IV", "13.2", "Tỷ lệ hộ nghèo", "percent_max", "%", "", "2,5", "Vùng 1", "Phòng Y tế"],
+    ["13", "Y tế", "IV", "13.2", "Tỷ lệ hộ nghèo", "percent_max", "%", "≤ 1,5%", "1.5", "Vùng 2", "Phòng Y tế"],
+]
+
+
+def snapshot():
+    return (
+        sorted(CriteriaSet.objects.values_list("code", "name", "is_complete")),
+        sorted(Criterion.objects.values_list("criteria_set__code", "number", "name")),
+        sorted(Indicator.objects.values_list("code", "name", "kind")),
+        sorted(IndicatorTarget.objects.values_list("indicator__code", "zone", "target_text", "threshold")),
+    )
+
+
+def do_import(content, code="thu-nghiem"):
+    return criteria_set_import(content, code=code, name="Bộ thử nghiệm", legal_basis="QĐ 1/2021")
+
+
+@pytest.mark.parametrize("encode", [csv_bytes, xlsx_bytes], ids=["csv", "xlsx"])
+def test_good_file_imports_criteria_indicators_and_zone_targets(db, encode):
+    criteria_set = do_import(encode(GOOD))
+    assert criteria_set.is_complete
+    assert criteria_set.criteria.count() == 2
+    assert criteria_set.indicators.count() == 3
+    poverty = Indicator.objects.get(code="13.2")
+    assert poverty.target_for("Vùng 1").threshold == Decimal("2.5")
+    assert poverty.target_for("Vùng 1").target_text == "≤ 2,5%"  # generated when the file leaves it empty
+    assert poverty.target_for("Vùng 2").target_text == "≤ 1,5%"
+    assert Indicator.objects.get(code="13.1").target_for("Vùng 2").threshold == 95  # all-zones fallback
+    assert criteria_set.zones == ["Vùng 1", "Vùng 2"]
+
+
+def test_reimport_is_idempotent_and_updates(db):
+    do_import(csv_bytes(GOOD))
+    before = snapshot()
+    do_import(csv_bytes(GOOD))
+    assert snapshot() == before
+
+    changed = [row[:] for row in GOOD[:3]]
+    changed[2][8] = "90"
+    do_import(csv_bytes(changed))
+    assert Indicator.objects.get(code="13.1").target_for("").threshold == 90
+    assert not Indicator.objects.filter(code="13.2").exists()
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ([HEADER[:-1], GOOD[1][:-1]], "Dòng 1: Thiếu cột bắt buộc: responsible_department."),
+        ([HEADER, GOOD[1], GOOD[1]], "Dòng 3: mã tiểu tiêu chí 1.1 bị trùng (đã có ở dòng 2)"),
+        (
+            [HEADER, ["13", "Y tế", "", "13.1", "BHYT", "percent_min", "%", "", "chín lăm", "", ""]],
+            "Dòng 2: ngưỡng “chín lăm” không phải là số",
+        ),
+        ([HEADER, ["13", "Y tế", "", "13.1", "BHYT", "percent_min", "%", "", "", "", ""]], "cần có ngưỡng"),
+        ([HEADER, ["13", "Y tế", "", "13.1", "BHYT", "percent_min", "%", "", "120", "", ""]], "từ 0 đến 100"),
+        ([HEADER, ["1", "QH", "", "1.1", "Có QH", "maybe", "", "", "", "", ""]], "loại “maybe” không hợp lệ"),
+        ([HEADER, ["1", "QH", "", "2.1", "Có QH", "yes_no", "", "", "", "", ""]], "phải bắt đầu bằng số tiêu chí 1"),
+        ([HEADER, ["x", "QH", "", "", "", "", "", "", "", "", ""]], "số thứ tự tiêu chí “x”"),
+        ([HEADER, GOOD[1], ["1", "Tên khác", "", "1.2", "B", "yes_no", "", "", "", "", ""]], "có tên khác"),
+        ([HEADER, ["1", "QH", "", "1.1", "Có QH", "yes_no", "", "Đạt", "5", "", ""]], "không dùng ngưỡng"),
+    ],
+)
+def test_bad_file_changes_nothing_and_names_the_line(db, rows, expected):
+    do_import(csv_bytes(GOOD))
+    before = snapshot()
+    with pytest.raises(ImportFileError) as error:
+        do_import(csv_bytes(rows))
+    assert expected in str(error.value)
+    assert snapshot() == before
+
+
+def test_skeleton_set_is_marked_incomplete(db):
+    rows = [
+        HEADER,
+        ["1", "Quy hoạch", "I", "", "", "", "", "", "", "", ""],
+        ["2", "Giao thông", "II", "", "", "", "", "", "", "", ""],
+    ]
+    criteria_set = do_import(csv_bytes(rows), code="khung")
+    assert not criteria_set.is_complete
+    assert criteria_set.criteria.count() == 2 and criteria_set.indicators.count() == 0
+
+
+def test_shipped_reference_sets(db):
+    call_command("load_reference_data", verbosity=0)
+    illustrative = CriteriaSet.objects.get(code="minh-hoa-nang-cao-15-41")
+    assert "minh họa" in illustrative.name
+    assert (illustrative.criteria.count(), illustrative.indicators.count()) == (15, 41)
+    assert illustrative.is_complete and not illustrative.verified
+    qd318 = CriteriaSet.objects.get(code="qd318-2022-xa-ntm")
+    assert (qd318.criteria.count(), qd318.is_complete, qd318.legal_basis) == (19, False, "QĐ 318/QĐ-TTg ngày 08/3/2022")
+    assert qd318.criteria.get(number=17).name == "Môi trường và an toàn thực phẩm"
+    qd51 = CriteriaSet.objects.get(code="qd51-2025-xa-ntm")
+    assert qd51.criteria.count() == 10 and not qd51.is_complete
+
+
+def test_command_fails_loudly_on_a_bad_file(db, tmp_path):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(xlsx_bytes([HEADER, GOOD[1], GOOD[1]]))
+    with pytest.raises(CommandError) as error:
+        call_command("import_criteria", str(bad), "--code", "x", "--name", "X")
+    assert "Dòng 3" in str(error.value)
+    assert not CriteriaSet.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "threshold", "met"),
+    [
+        ("percent_min", "62", "80", False),
+        ("percent_min", "80", "80", True),
+        ("percent_max", "1.4", "1.5", True),
+        ("number_max", "2", "0", False),
+        ("number_min", "55.5", "50", True),
+        ("yes_no", "1", None, None),
+        ("text", "ok", None, None),
+    ],
+)
+def test_met_is_derived_from_value_and_threshold(kind, value, threshold, met):
+    indicator = Indicator(kind=kind)
+    assert indicator.is_met_by(value if kind != "text" else None, threshold) is met

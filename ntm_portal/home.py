@@ -1,0 +1,56 @@
+"""What each role sees first after signing in."""
+
+from django.utils.translation import gettext_lazy as _
+
+from communes import access
+from communes.models import Role
+from criteria.models import Criterion
+from criteria.selectors import active_set_for, enrolments_for
+
+
+def _communes_with_enrolment(user):
+    communes = list(access.communes_visible_to(user).select_related("parent").order_by("parent__name", "name"))
+    enrolments = enrolments_for(communes)
+    return [(c, enrolments.get(c.id)) for c in communes]
+
+
+AREA_TITLES = {
+    Role.OFFICE: _("Trang chủ Văn phòng Điều phối"),
+    Role.LEADER: _("Trang chủ lãnh đạo"),
+    Role.INSPECTOR: _("Trang chủ tổ công tác"),
+}
+
+
+def home_template(role):
+    if role is None:
+        return "home/no_role.html"
+    if role in AREA_TITLES:
+        return "home/area.html"
+    return f"home/{role}.html"
+
+
+def home_context(user):
+    role = access.primary_role(user)
+    context = {"role": role, "memberships": access.memberships_of(user)}
+    if role is None:
+        return None, context
+    if role == Role.COMMUNE_OFFICIAL:
+        context["communes"] = _communes_with_enrolment(user)
+    elif role == Role.DEPARTMENT:
+        departments = {m.department for m in access.memberships_of(user) if m.role == Role.DEPARTMENT}
+        criteria_set = active_set_for(user)
+        context["department_criteria"] = (
+            Criterion.objects.filter(
+                criteria_set=criteria_set, responsible_department__in=departments
+            ).prefetch_related("indicators")
+            if criteria_set
+            else []
+        )
+        context["departments"] = sorted(departments)
+    else:
+        communes = _communes_with_enrolment(user)
+        context["communes"] = communes
+        context["enrolled_count"] = sum(1 for _c, e in communes if e)
+        context["home_title"] = AREA_TITLES[role]
+    context["home_units"] = [m.unit for m in access.memberships_of(user) if m.role == role]
+    return role, context

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("units/", include("communes.urls")),
+    path("criteria/", include("criteria.urls")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "Cổng thông tin Nông thôn mới"
+admin.site.site_title = "Quản trị Cổng NTM"

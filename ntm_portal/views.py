@@ -1,0 +1,29 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from . import health
+from .home import home_context, home_template
+
+
+@login_required
+def home(request):
+    role, context = home_context(request.user)
+    return render(request, home_template(role), context)
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    status = {"database": health.database_status(), "broker": health.broker_status()}
+    healthy = all(part["ok"] for part in status.values())
+    status["status"] = "ok" if healthy else "error"
+    return JsonResponse(status, status=200 if healthy else 503)
+
+
+def favicon(request):
+    # Browsers ask for /favicon.ico by themselves; the file lives with the other static assets.
+    return HttpResponsePermanentRedirect(static("favicon.ico"))

@@ -96,4 +96,12 @@ def demo(db):
 
     with open(os.devnull, "w") as quiet:
         call_command("load_reference_data", stdout=quiet)
-    seed()
+    seed(reports=False)
+
+
+@pytest.fixture
+def demo_reports(demo):
+    """The demo story's monthly reports (January–April 2021) on top of `demo`."""
+    from ntm_portal.demo import seed_reports
+
+    seed_reports()

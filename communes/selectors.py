@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from . import access
@@ -23,3 +24,13 @@ def unit_ancestors(unit):
         ancestors.insert(0, node)
         node = node.parent
     return ancestors
+
+
+def users_with_role_over(unit, role):
+    """Users holding `role` at the unit or at any unit above it (e.g. the office over a commune)."""
+    codes = [code for code in unit.path.split("/") if code]
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, memberships__role=role, memberships__unit__code__in=codes)
+        .distinct()
+    )

@@ -1,5 +1,7 @@
 from communes import access
+from communes.models import Role
 from criteria.selectors import active_set_for
+from reports.selectors import unread_count
 
 
 def portal(request):
@@ -8,4 +10,9 @@ def portal(request):
     if user is None or not user.is_authenticated:
         return {}
 
-    return {"primary_role": access.primary_role(user), "active_criteria_set": active_set_for(user)}
+    return {
+        "primary_role": access.primary_role(user),
+        "active_criteria_set": active_set_for(user),
+        "unread_notifications": unread_count(user),
+        "user_commune_units": access.units_with_role(user, Role.COMMUNE_OFFICIAL),
+    }

@@ -3,10 +3,13 @@
 `seed_demo` calls `seed()`; tests call the `make_*` helpers to build the same kind of data.
 """
 
+import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from communes.models import AdministrativeUnit, Role
 from communes.services import membership_grant
@@ -50,7 +53,10 @@ def make_user(username, *, password=DEMO_PASSWORD, first_name="", last_name="", 
     user, _created = get_user_model().objects.get_or_create(username=username)
     user.first_name, user.last_name = first_name, last_name
     user.email = email if email is not None else f"{username}@ntm-thoxuan.example"
-    user.set_password(password)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
     user.save()
     return user
 
@@ -91,8 +97,214 @@ def seed_enrolments():
         )
 
 
-def seed():
+def seed(*, reports=True):
     with transaction.atomic():
         seed_users()
         seed_enrolments()
+    if reports:
+        seed_reports()
     return DEMO_USERS
+
+
+# --- Monthly reports, January to April 2021 ----------------------------------------------------
+
+# (criteria met, sub-criteria met) per month for Xuân Trường: 9/15 and 25/41 in March and April 2021.
+XUAN_TRUONG_PROGRESS = {1: (7, 21), 2: (8, 23), 3: (9, 25), 4: (9, 25)}
+OWNERS = [
+    "Lê Văn Thành, Phó Chủ tịch UBND xã",
+    "Nguyễn Văn Bình, công chức Địa chính - Xây dựng",
+    "Trần Thị Hương, công chức Văn hóa - Xã hội",
+    "Phạm Văn Toàn, Chủ tịch Hội Nông dân xã",
+]
+RETURN_REASON = (
+    "Tiêu chí 13 (Y tế): tỷ lệ tham gia BHYT chưa khớp số liệu của BHXH huyện; "
+    "đề nghị xã rà soát, bổ sung minh chứng rồi gửi lại."
+)
+
+
+def _met_indicator_ids(criteria, order, n_criteria, n_indicators):
+    """Indicators met so that exactly `n_criteria` criteria are fully met and `n_indicators` in all.
+
+    `criteria`: {criterion id: [indicator ids]}; `order`: criterion ids, the first ones get met first,
+    so progress only grows as the numbers grow.
+    """
+    met_criteria = order[:n_criteria]
+    met = [i for c in met_criteria for i in criteria[c]]
+    partial = [i for c in order[n_criteria:] for i in criteria[c][:-1]]  # each keeps one not met
+    extra = max(0, min(n_indicators - len(met), len(partial)))
+    return set(met + partial[:extra])
+
+
+def _answer(status, met, rng):
+    """Values that make the sub-criterion met or not against its target, as a commune would type them."""
+    indicator, target = status.indicator, status.target
+    answer = {
+        "value": None,
+        "declared_met": None,
+        "text_value": "",
+        "note": "",
+        "responsible_person": "",
+        "planned_date": None,
+    }
+    if indicator.has_threshold:
+        threshold = target.threshold
+        upward = indicator.kind in ("number_min", "percent_min")
+        if met:
+            value = threshold + (Decimal(rng.randint(0, 4)) if upward else -min(threshold, Decimal(rng.randint(0, 1))))
+        else:
+            value = (threshold * Decimal("0.85")).quantize(Decimal("0.1")) if upward else threshold + 1 + threshold / 2
+        if indicator.kind in ("percent_min", "percent_max"):
+            value = min(Decimal(100), max(Decimal(0), value))
+        answer["value"] = value.quantize(Decimal("0.01"))
+    else:
+        answer["declared_met"] = met
+        if indicator.kind == "text":
+            answer["text_value"] = "Đã triển khai theo kế hoạch." if met else "Đang triển khai, chưa hoàn thành."
+    if not met:
+        answer["responsible_person"] = rng.choice(OWNERS)
+        answer["planned_date"] = datetime.date(2021, rng.choice([6, 9, 12]), 30)
+        answer["note"] = "Đã có kế hoạch khắc phục, đang huy động nguồn lực."
+    return answer
+
+
+def _local(year, month, day, hour=9):
+    return timezone.make_aware(datetime.datetime(year, month, day, hour, 0))
+
+
+def _story_plan(commune, rng, criteria_count, indicator_count):
+    """(criteria met, sub-criteria met, submit day or None, review) per month for one commune."""
+    if commune.code == XUAN_TRUONG_CODE:
+        days = {1: 20, 2: 22, 3: 24, 4: 20}
+        return {m: (*XUAN_TRUONG_PROGRESS[m], days[m], "accept" if m < 4 else None) for m in range(1, 5)}
+    c, i = rng.randint(4, 9), 0
+    plan = {}
+    for month in range(1, 5):
+        c = min(criteria_count, c + (rng.choice([0, 1, 1]) if month > 1 else 0))
+        i = min(indicator_count, max(i + rng.randint(0, 2), 2 * c + 8 + month))
+        day = rng.choice([15, 18, 20, 22, 24, 24, 25, 27])  # a few submit after the 25th
+        review = "accept" if month < 4 else rng.choice([None, "accept"])
+        if month == 4 and rng.random() < 0.2:
+            day, review = None, None  # still a draft, or not started: the office sees who is missing
+        plan[month] = (c, i, day, review)
+    if commune.code == XUAN_HOA_CODE:
+        plan[4] = (plan[4][0], plan[4][1], 23, "return")
+    return plan
+
+
+def seed_reports():
+    """January–April 2021 reports of Thọ Xuân's enrolled communes; skips what already exists."""
+    import random
+
+    from criteria.models import Enrolment
+    from reports import services
+    from reports.models import MonthlyReport
+    from reports.selectors import report_statuses
+
+    User = get_user_model()
+    official = User.objects.get(username="xa_xuantruong")
+    office = User.objects.get(username="vpdp_thoxuan")
+    enrolments = Enrolment.objects.filter(
+        active=True, commune__parent__code=DISTRICT_CODE, criteria_set__code=DEMO_SET_CODE
+    ).select_related("commune", "criteria_set")
+    for enrolment in enrolments.order_by("commune__code"):
+        commune = enrolment.commune
+        if MonthlyReport.objects.filter(commune=commune, period__year=2021).exists():
+            continue
+        rng = random.Random(int(commune.code))
+        criteria = {}
+        for indicator in enrolment.criteria_set.indicators.order_by("criterion__number", "position"):
+            criteria.setdefault(indicator.criterion_id, []).append(indicator.pk)
+        order = sorted(criteria, key=lambda c: (len(criteria[c]), rng.random()))
+        submitter = (
+            official
+            if commune.code == XUAN_TRUONG_CODE
+            else make_member(
+                f"demo_xa_{commune.code}",
+                Role.COMMUNE_OFFICIAL,
+                commune,
+                password=None,
+                email="",
+                first_name="",
+                last_name=f"Cán bộ {commune.name}",
+            )
+        )
+        plan = _story_plan(commune, rng, len(criteria), sum(len(v) for v in criteria.values()))
+        for month, (n_criteria, n_indicators, day, review) in plan.items():
+            if day is None and rng.random() < 0.5:
+                continue  # not started at all
+            with transaction.atomic():
+                report = services.report_open(commune=commune, period=services.period_for(2021, month))
+                met_ids = _met_indicator_ids(criteria, order, n_criteria, n_indicators)
+                statuses = report_statuses(report)
+                answers = {s.pk: _answer(s, s.indicator_id in met_ids, rng) for s in statuses}
+                services.report_save(report=report, user=submitter, answers=answers, expected_version=report.version)
+                if day is None:
+                    continue
+                report = services.report_submit(report=report, user=submitter, now=_local(2021, month, day, 16))
+                reviewed = _local(2021, month, min(day + 2, 28), 10)
+                if review == "accept":
+                    services.report_accept(report=report, user=office, comment="", now=reviewed)
+                elif review == "return":
+                    services.report_return(report=report, user=office, reason=RETURN_REASON, now=reviewed)
+    seed_action_plan(official)
+
+
+def seed_action_plan(official):
+    from inspections.models import ActionItem, ActionSource, ActionStatus
+    from inspections.services import action_create
+
+    commune = AdministrativeUnit.objects.get(code=XUAN_TRUONG_CODE)
+    if ActionItem.objects.filter(commune=commune, source=ActionSource.PLAN).exists():
+        return
+    criteria = {c.number: c for c in CriteriaSet.objects.get(code=DEMO_SET_CODE).criteria.all()}
+    tasks = [
+        (
+            13,
+            "Vận động người dân tham gia BHYT hộ gia đình, đạt tỷ lệ ≥ 95%",
+            "Trần Thị Hương",
+            "Công chức Văn hóa - Xã hội",
+            "Trạm Y tế xã",
+            datetime.date(2021, 6, 30),
+            ActionStatus.IN_PROGRESS,
+        ),
+        (
+            14,
+            "Xây dựng mô hình thu gom, phân loại rác thải tại nguồn ở 5 thôn",
+            "Nguyễn Văn Bình",
+            "Công chức Địa chính - Xây dựng",
+            "UBND xã",
+            datetime.date(2021, 9, 30),
+            ActionStatus.OPEN,
+        ),
+        (
+            6,
+            "Cải tạo nhà văn hóa thôn 3, bổ sung trang thiết bị",
+            "Lê Văn Thành",
+            "Phó Chủ tịch UBND xã",
+            "Ban phát triển thôn 3",
+            datetime.date(2021, 3, 31),
+            ActionStatus.OPEN,
+        ),
+        (
+            2,
+            "Cứng hóa 1,2 km đường trục thôn 5",
+            "Lê Văn Thành",
+            "Phó Chủ tịch UBND xã",
+            "Phòng Kinh tế - Hạ tầng",
+            datetime.date(2021, 12, 31),
+            ActionStatus.DONE,
+        ),
+    ]
+    for number, title, name, position, department, due, status in tasks:
+        action_create(
+            commune=commune,
+            created_by=official,
+            source=ActionSource.PLAN,
+            criterion=criteria[number],
+            title=title,
+            owner_name=name,
+            owner_position=position,
+            owner_department=department,
+            due_date=due,
+            status=status,
+        )

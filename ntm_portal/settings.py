@@ -8,6 +8,7 @@ must then provide SECRET_KEY (see .env.example and docs).
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -153,6 +154,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Every periodic job of the portal, in one place (django-celery-beat copies them into the database,
+# where an administrator can see them and pause one).
+CELERY_BEAT_SCHEDULE = {
+    "create-periods-ahead": {
+        "task": "reports.tasks.create_periods_ahead",
+        "schedule": crontab(minute=5, hour=0, day_of_month=1),
+    },
+}
 
 # Security: strict in production (DEBUG off), relaxed for the local embedded default.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

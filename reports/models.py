@@ -1,0 +1,263 @@
+import datetime
+import uuid
+import zoneinfo
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from communes.models import AdministrativeUnit
+from core.uploads import evidence_validator
+from criteria.models import THRESHOLD_KINDS, CriteriaSet, Indicator
+
+DEADLINE_DAY = 25
+
+
+def default_deadline(year, month):
+    """The 25th of the month, 23:59:59, Asia/Ho_Chi_Minh."""
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return datetime.datetime(year, month, DEADLINE_DAY, 23, 59, 59, tzinfo=zone)
+
+
+class ReportingPeriod(models.Model):
+    year = models.PositiveSmallIntegerField(_("năm"))
+    month = models.PositiveSmallIntegerField(_("tháng"))
+    deadline = models.DateTimeField(_("hạn nộp"))
+    deadline_note = models.CharField(_("lý do điều chỉnh hạn"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("kỳ báo cáo")
+        verbose_name_plural = _("kỳ báo cáo")
+        ordering = ["-year", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "month"], name="period_unique_month"),
+            models.CheckConstraint(condition=models.Q(month__gte=1, month__lte=12), name="period_valid_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:02d}/{self.year}"
+
+    @property
+    def label(self):
+        return str(self)
+
+    @property
+    def deadline_moved(self):
+        return self.deadline != default_deadline(self.year, self.month)
+
+    def days_left(self, now=None):
+        """Whole days from today to the deadline day (negative: days overdue), in local dates."""
+        now = now or timezone.now()
+        return (timezone.localtime(self.deadline).date() - timezone.localtime(now).date()).days
+
+    def is_late(self, when):
+        return when > self.deadline
+
+    def deadline_text(self, now=None):
+        """ "Hạn nộp: 25/04/2021 — còn 3 ngày" (or "quá hạn 2 ngày")."""
+        days = self.days_left(now)
+        left = _("còn %(n)s ngày") % {"n": days} if days >= 0 else _("quá hạn %(n)s ngày") % {"n": -days}
+        return _("Hạn nộp: %(date)s — %(left)s") % {
+            "date": timezone.localtime(self.deadline).strftime("%d/%m/%Y"),
+            "left": left,
+        }
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Nháp")
+    SUBMITTED = "submitted", _("Đã nộp")
+    RETURNED = "returned", _("Bị trả lại")
+    ACCEPTED = "accepted", _("Đã duyệt")
+
+
+EDITABLE_STATUSES = (ReportStatus.DRAFT, ReportStatus.RETURNED)
+
+
+class MonthlyReport(models.Model):
+    """A commune's progress report for one period; one per commune and period."""
+
+    commune = models.ForeignKey(
+        AdministrativeUnit, verbose_name=_("xã"), on_delete=models.PROTECT, related_name="monthly_reports"
+    )
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name=_("kỳ báo cáo"), on_delete=models.PROTECT, related_name="reports"
+    )
+    criteria_set = models.ForeignKey(
+        CriteriaSet, verbose_name=_("bộ tiêu chí"), on_delete=models.PROTECT, related_name="reports"
+    )
+    zone = models.CharField(_("vùng"), max_length=60, blank=True)
+    status = models.CharField(_("trạng thái"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
+    version = models.PositiveIntegerField(_("phiên bản"), default=1)
+    submitted_at = models.DateTimeField(_("nộp lúc"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người nộp"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    is_late = models.BooleanField(_("nộp trễ"), default=False)
+    reviewed_at = models.DateTimeField(_("duyệt lúc"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người duyệt"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    review_comment = models.TextField(_("ý kiến của Văn phòng Điều phối"), blank=True)
+    # Stored summary, written on every save, for fast dashboards.
+    criteria_total = models.PositiveSmallIntegerField(default=0)
+    criteria_met = models.PositiveSmallIntegerField(default=0)
+    indicators_total = models.PositiveSmallIntegerField(default=0)
+    indicators_met = models.PositiveSmallIntegerField(default=0)
+    indicators_answered = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("báo cáo tháng")
+        verbose_name_plural = _("báo cáo tháng")
+        ordering = ["-period__year", "-period__month", "commune__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["commune", "period"], name="report_one_per_commune_period"),
+        ]
+        indexes = [models.Index(fields=["period", "status"])]
+
+    def __str__(self):
+        return f"{self.commune} · {self.period}"
+
+    @property
+    def is_editable(self):
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def summary_line(self):
+        return _("đạt %(c)s/%(ct)s tiêu chí, %(i)s/%(it)s tiểu tiêu chí") % {
+            "c": self.criteria_met,
+            "ct": self.criteria_total,
+            "i": self.indicators_met,
+            "it": self.indicators_total,
+        }
+
+
+class IndicatorStatus(models.Model):
+    """One sub-criterion in one monthly report."""
+
+    report = models.ForeignKey(
+        MonthlyReport, verbose_name=_("báo cáo"), on_delete=models.CASCADE, related_name="statuses"
+    )
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("tiểu tiêu chí"), on_delete=models.PROTECT, related_name="statuses"
+    )
+    value = models.DecimalField(_("giá trị đo được"), max_digits=14, decimal_places=4, null=True, blank=True)
+    text_value = models.TextField(_("mô tả hiện trạng"), blank=True)
+    declared_met = models.BooleanField(_("tự đánh giá đạt"), null=True, blank=True)
+    met = models.BooleanField(_("đạt"), null=True, blank=True)
+    note = models.TextField(_("ghi chú"), blank=True)
+    responsible_person = models.CharField(_("người chịu trách nhiệm"), max_length=200, blank=True)
+    planned_date = models.DateField(_("dự kiến hoàn thành"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("kết quả tiểu tiêu chí")
+        verbose_name_plural = _("kết quả tiểu tiêu chí")
+        ordering = ["indicator__criterion__number", "indicator__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "indicator"], name="status_one_per_indicator"),
+        ]
+
+    def __str__(self):
+        return f"{self.report} · {self.indicator.code}"
+
+    @property
+    def is_answered(self):
+        if self.indicator.kind in THRESHOLD_KINDS:
+            return self.value is not None
+        return self.declared_met is not None
+
+
+def evidence_path(instance, filename):
+    # Private storage: a random name, never the uploader's; served only through a checked view.
+    return f"private/evidence/{instance.status.report.commune.code}/{uuid.uuid4().hex}{instance.extension}"
+
+
+class EvidenceFile(models.Model):
+    status = models.ForeignKey(
+        IndicatorStatus, verbose_name=_("tiểu tiêu chí"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    file = models.FileField(_("tệp"), upload_to=evidence_path, validators=[evidence_validator])
+    original_name = models.CharField(_("tên tệp"), max_length=255)
+    kind = models.CharField(_("loại"), max_length=10)
+    size = models.PositiveIntegerField(_("dung lượng (byte)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("người tải lên"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("minh chứng")
+        verbose_name_plural = _("minh chứng")
+        ordering = ["uploaded_at"]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def extension(self):
+        from core.uploads import EXTENSIONS
+
+        return EXTENSIONS.get(self.kind, "")
+
+
+class ReportEvent(models.Model):
+    """A transition of a report (who, when, why): the timeline shown on the report."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", _("Nộp báo cáo")
+        RETURN = "return", _("Trả lại")
+        ACCEPT = "accept", _("Duyệt")
+        REOPEN = "reopen", _("Mở lại để chỉnh sửa")
+
+    report = models.ForeignKey(MonthlyReport, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("thao tác"), max_length=20, choices=Action.choices)
+    from_status = models.CharField(max_length=20, choices=ReportStatus.choices)
+    to_status = models.CharField(max_length=20, choices=ReportStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("lúc"))
+    comment = models.TextField(_("ý kiến"), blank=True)
+    late = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.report} · {self.get_action_display()}"
+
+
+class Notification(models.Model):
+    """An entry of a user's in-portal inbox."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField(_("tiêu đề"), max_length=300)
+    body = models.TextField(_("nội dung"), blank=True)
+    url = models.CharField(_("liên kết"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("lúc"), auto_now_add=True)
+    read_at = models.DateTimeField(_("đã đọc lúc"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("đã gửi email lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("thông báo")
+        verbose_name_plural = _("thông báo")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return self.title

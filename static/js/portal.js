@@ -6,3 +6,17 @@ document.addEventListener("DOMContentLoaded", function () {
     lang.addEventListener("change", function () { lang.form.submit(); });
   }
 });
+
+document.addEventListener("DOMContentLoaded", function () {
+  // Period pickers: go to the chosen period at once.
+  document.querySelectorAll(".js-period-select").forEach(function (select) {
+    select.addEventListener("change", function () {
+      var parts = select.value.split("-");
+      var url = new URL(window.location.href);
+      url.searchParams.delete("period");
+      url.searchParams.set("year", parts[0]);
+      url.searchParams.set("month", parts[1]);
+      window.location.href = url.toString();
+    });
+  });
+});

@@ -1,0 +1,67 @@
+"""How a report's numbers are derived: plain functions, shared by the form preview and the services."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+
+def derive_met(indicator, target, value, declared_met):
+    """A sub-criterion with a threshold is met by its value; one without is declared."""
+    if indicator.has_threshold:
+        return indicator.is_met_by(value, target.threshold if target else None)
+    return declared_met
+
+
+def is_answered(indicator, value, declared_met):
+    return value is not None if indicator.has_threshold else declared_met is not None
+
+
+@dataclass(frozen=True)
+class Summary:
+    criteria_total: int
+    criteria_met: int
+    indicators_total: int
+    indicators_met: int
+    indicators_answered: int
+
+    @property
+    def line(self):
+        return _("đạt %(c)s/%(ct)s tiêu chí, %(i)s/%(it)s tiểu tiêu chí") % {
+            "c": self.criteria_met,
+            "ct": self.criteria_total,
+            "i": self.indicators_met,
+            "it": self.indicators_total,
+        }
+
+    def as_fields(self):
+        return {
+            "criteria_total": self.criteria_total,
+            "criteria_met": self.criteria_met,
+            "indicators_total": self.indicators_total,
+            "indicators_met": self.indicators_met,
+            "indicators_answered": self.indicators_answered,
+        }
+
+
+def summarize(results):
+    """`results`: (criterion_id, met, answered) per sub-criterion. A criterion is met when all are."""
+    by_criterion = defaultdict(list)
+    answered = 0
+    for criterion_id, met, is_done in results:
+        by_criterion[criterion_id].append(met is True)
+        answered += bool(is_done)
+    return Summary(
+        criteria_total=len(by_criterion),
+        criteria_met=sum(1 for flags in by_criterion.values() if flags and all(flags)),
+        indicators_total=sum(len(flags) for flags in by_criterion.values()),
+        indicators_met=sum(sum(flags) for flags in by_criterion.values()),
+        indicators_answered=answered,
+    )
+
+
+def met_criteria_ids(results):
+    by_criterion = defaultdict(list)
+    for criterion_id, met, _answered in results:
+        by_criterion[criterion_id].append(met is True)
+    return {cid for cid, flags in by_criterion.items() if all(flags)}

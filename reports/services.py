@@ -1,0 +1,330 @@
+"""Writes of the reporting loop: periods, monthly reports, their review, and notifications."""
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from communes.models import Role
+from communes.selectors import users_with_role_over
+from core.uploads import EVIDENCE_KINDS, validate_upload
+from criteria.models import Enrolment, IndicatorTarget
+
+from . import scoring
+from .models import (
+    EDITABLE_STATUSES,
+    EvidenceFile,
+    IndicatorStatus,
+    MonthlyReport,
+    Notification,
+    ReportEvent,
+    ReportingPeriod,
+    ReportStatus,
+    default_deadline,
+)
+
+ANSWER_FIELDS = ("value", "text_value", "declared_met", "note", "responsible_person", "planned_date")
+
+
+class ReportError(Exception):
+    """A refused operation on a report; the message is for the user (Vietnamese)."""
+
+
+class ReportConflict(ReportError):
+    """Somebody saved the report after this copy was opened."""
+
+
+# --- Periods ---------------------------------------------------------------------------------
+
+
+def period_for(year, month):
+    period, _created = ReportingPeriod.objects.get_or_create(
+        year=year, month=month, defaults={"deadline": default_deadline(year, month)}
+    )
+    return period
+
+
+def period_current(now=None):
+    today = timezone.localtime(now or timezone.now()).date()
+    return period_for(today.year, today.month)
+
+
+def periods_ensure_ahead(*, today=None, months_ahead=1):
+    """Make sure this month's period and the next `months_ahead` exist (idempotent)."""
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    return [period_for(d.year, d.month) for d in (first + relativedelta(months=i) for i in range(months_ahead + 1))]
+
+
+def period_move_deadline(*, period, deadline, user, reason):
+    if not reason.strip():
+        raise ReportError(_("Cần nêu lý do điều chỉnh hạn nộp."))
+    period.deadline = deadline
+    period.deadline_note = reason.strip()
+    period._change_reason = reason.strip()
+    period.save(update_fields=["deadline", "deadline_note"])
+    return period
+
+
+# --- Opening and filling a report ----------------------------------------------------------
+
+
+def _statuses_with_targets(report):
+    return list(
+        report.statuses.select_related("indicator", "indicator__criterion").prefetch_related(
+            Prefetch("indicator__targets", queryset=IndicatorTarget.objects.all())
+        )
+    )
+
+
+def _previous_statuses(commune, period, criteria_set):
+    latest = (
+        MonthlyReport.objects.filter(commune=commune, criteria_set=criteria_set)
+        .filter(Q(period__year__lt=period.year) | Q(period__year=period.year, period__month__lt=period.month))
+        .order_by("-period__year", "-period__month")
+        .first()
+    )
+    if latest is None:
+        return {}
+    return {s.indicator_id: s for s in latest.statuses.all()}
+
+
+def report_open(*, commune, period):
+    """The commune's report for the period, created (pre-filled from the previous one) if needed."""
+    report = MonthlyReport.objects.filter(commune=commune, period=period).first()
+    if report:
+        return report
+    enrolment = Enrolment.objects.filter(commune=commune, active=True).select_related("criteria_set").first()
+    if enrolment is None or not enrolment.criteria_set.is_complete:
+        raise ReportError(_("Xã chưa được đăng ký một bộ tiêu chí đầy đủ; hãy liên hệ Văn phòng Điều phối NTM."))
+    try:
+        with transaction.atomic():
+            report = MonthlyReport.objects.create(
+                commune=commune, period=period, criteria_set=enrolment.criteria_set, zone=enrolment.zone
+            )
+            previous = _previous_statuses(commune, period, enrolment.criteria_set)
+            indicators = enrolment.criteria_set.indicators.select_related("criterion").prefetch_related("targets")
+            statuses = []
+            for indicator in indicators:
+                status = IndicatorStatus(
+                    report=report,
+                    indicator=indicator,
+                    **{f: getattr(previous[indicator.pk], f) for f in ANSWER_FIELDS if indicator.pk in previous},
+                )
+                _derive(report, status)
+                statuses.append(status)
+            bulk_create_with_history(statuses, IndicatorStatus, default_change_reason="open")
+            _recompute(report, statuses)
+    except IntegrityError:
+        # Two people opened the same new report at once: the other one created it.
+        return MonthlyReport.objects.get(commune=commune, period=period)
+    return report
+
+
+def _derive(report, status):
+    """Set the status's `met` from its answer; True when it changed."""
+    met = scoring.derive_met(
+        status.indicator, status.indicator.target_for(report.zone), status.value, status.declared_met
+    )
+    changed = status.met != met
+    status.met = met
+    return changed
+
+
+def _recompute(report, statuses=None):
+    """Derive each status's `met` and store the report's summary (history only on change)."""
+    statuses = statuses if statuses is not None else _statuses_with_targets(report)
+    for status in statuses:
+        if _derive(report, status):
+            status.save(update_fields=["met"])
+    summary = scoring.summarize((s.indicator.criterion_id, s.met, s.is_answered) for s in statuses)
+    for key, value in summary.as_fields().items():
+        setattr(report, key, value)
+    report.save(update_fields=[*summary.as_fields(), "updated_at"])
+    return summary
+
+
+def report_save(*, report, user, answers, expected_version, evidence=None):
+    """Save a draft: `answers` maps status id → {field: value}; `evidence` maps status id → [files].
+
+    Optimistic locking: the save goes through only if nobody saved since `expected_version`.
+    """
+    evidence = evidence or {}
+    with transaction.atomic():
+        claimed = MonthlyReport.objects.filter(
+            pk=report.pk, version=expected_version, status__in=EDITABLE_STATUSES
+        ).update(version=F("version") + 1)
+        if not claimed:
+            current = MonthlyReport.objects.get(pk=report.pk)
+            if current.status not in EDITABLE_STATUSES:
+                raise ReportError(_("Báo cáo đã nộp, không thể sửa (chỉ sửa được khi bị trả lại)."))
+            raise ReportConflict(
+                _(
+                    "Báo cáo vừa được người khác lưu (lúc %(time)s). Dữ liệu bạn nhập vẫn còn trên trang; "
+                    "hãy mở bản mới nhất trong thẻ khác, đối chiếu rồi nhập lại phần thay đổi."
+                )
+                % {"time": timezone.localtime(current.updated_at).strftime("%H:%M %d/%m/%Y")}
+            )
+        report.refresh_from_db()
+        statuses = _statuses_with_targets(report)
+        for status in statuses:
+            new = answers.get(status.pk)
+            if new is None:
+                continue
+            changed = [f for f in ANSWER_FIELDS if f in new and getattr(status, f) != new[f]]
+            for field in changed:
+                setattr(status, field, new[field])
+            if _derive(report, status):
+                changed.append("met")
+            if changed:  # one write (and one history row) per changed sub-criterion
+                status.save(update_fields=changed)
+            for upload in evidence.get(status.pk, []):
+                kind = validate_upload(upload, kinds=EVIDENCE_KINDS, max_bytes=settings.EVIDENCE_MAX_BYTES)
+                EvidenceFile.objects.create(
+                    status=status,
+                    file=upload,
+                    original_name=upload.name[:255],
+                    kind=kind,
+                    size=upload.size,
+                    uploaded_by=user,
+                )
+        _recompute(report, statuses)
+    return report
+
+
+def submission_problems(report):
+    """Why the report cannot be submitted yet: [(status, message)]; empty when complete."""
+    problems = []
+    for status in _statuses_with_targets(report):
+        if not status.is_answered:
+            problems.append((status, _("Chưa nhập kết quả.")))
+        elif status.met is False:
+            if not status.responsible_person.strip():
+                problems.append((status, _("Chưa đạt: cần ghi người chịu trách nhiệm.")))
+            if status.planned_date is None:
+                problems.append((status, _("Chưa đạt: cần ghi thời gian dự kiến hoàn thành.")))
+    return problems
+
+
+# --- Transitions -----------------------------------------------------------------------------
+
+TRANSITIONS = {
+    ReportEvent.Action.SUBMIT: (EDITABLE_STATUSES, ReportStatus.SUBMITTED),
+    ReportEvent.Action.RETURN: ((ReportStatus.SUBMITTED,), ReportStatus.RETURNED),
+    ReportEvent.Action.ACCEPT: ((ReportStatus.SUBMITTED,), ReportStatus.ACCEPTED),
+    ReportEvent.Action.REOPEN: ((ReportStatus.ACCEPTED,), ReportStatus.RETURNED),
+}
+
+
+def _transition(report, action, user, comment="", now=None):
+    allowed_from, to_status = TRANSITIONS[action]
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = MonthlyReport.objects.select_for_update().get(pk=report.pk)
+        if locked.status not in allowed_from:
+            raise ReportError(
+                _("Không thể “%(action)s” một báo cáo đang ở trạng thái “%(status)s”.")
+                % {"action": ReportEvent.Action(action).label, "status": locked.get_status_display()}
+            )
+        from_status = locked.status
+        locked.status = to_status
+        locked.version += 1  # the row is locked: a plain increment is safe
+        fields = ["status", "version", "updated_at"]
+        if action == ReportEvent.Action.SUBMIT:
+            locked.submitted_at, locked.submitted_by = now, user
+            locked.is_late = locked.period.is_late(now)
+            fields += ["submitted_at", "submitted_by", "is_late"]
+        else:
+            locked.reviewed_at, locked.reviewed_by, locked.review_comment = now, user, comment
+            fields += ["reviewed_at", "reviewed_by", "review_comment"]
+        locked._change_reason = f"{action}: {comment}"[:100]
+        locked.save(update_fields=fields)
+        ReportEvent.objects.create(
+            report=locked,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            actor=user,
+            at=now,
+            comment=comment,
+            late=locked.is_late if action == "submit" else False,
+        )
+    return locked
+
+
+def report_submit(*, report, user, now=None):
+    problems = submission_problems(report)
+    if problems:
+        raise ReportError(
+            _("Chưa thể nộp: còn %(n)s tiểu tiêu chí chưa đủ thông tin.") % {"n": len({s.pk for s, _m in problems})}
+        )
+    report = _transition(report, ReportEvent.Action.SUBMIT, user, now=now)
+    late = _(" (nộp trễ)") if report.is_late else ""
+    notify(
+        users=users_with_role_over(report.commune, Role.OFFICE),
+        title=_("%(commune)s đã nộp báo cáo tháng %(period)s%(late)s")
+        % {"commune": report.commune.name, "period": report.period, "late": late},
+        body=report.summary_line,
+        url=reverse("reports:report_detail", args=[report.pk]),
+    )
+    return report
+
+
+def report_return(*, report, user, reason, now=None):
+    if not reason.strip():
+        raise ReportError(_("Cần ghi lý do trả lại báo cáo."))
+    report = _transition(report, ReportEvent.Action.RETURN, user, reason.strip(), now)
+    _notify_commune(report, _("Báo cáo tháng %(period)s bị trả lại") % {"period": report.period}, reason.strip())
+    return report
+
+
+def report_accept(*, report, user, comment="", now=None):
+    report = _transition(report, ReportEvent.Action.ACCEPT, user, comment.strip(), now)
+    _notify_commune(
+        report, _("Báo cáo tháng %(period)s đã được duyệt") % {"period": report.period}, comment or report.summary_line
+    )
+    return report
+
+
+def report_reopen(*, report, user, reason, now=None):
+    if not reason.strip():
+        raise ReportError(_("Cần ghi lý do mở lại báo cáo đã duyệt."))
+    report = _transition(report, ReportEvent.Action.REOPEN, user, reason.strip(), now)
+    _notify_commune(report, _("Báo cáo tháng %(period)s được mở lại để chỉnh sửa") % {"period": report.period}, reason)
+    return report
+
+
+# --- Notifications ---------------------------------------------------------------------------
+
+
+def _notify_commune(report, title, body):
+    notify(
+        users=users_with_role_over(report.commune, Role.COMMUNE_OFFICIAL).filter(memberships__unit=report.commune),
+        title=f"{report.commune.name}: {title}",
+        body=body,
+        url=reverse("reports:report_detail", args=[report.pk]),
+    )
+
+
+def notify(*, users, title, body="", url=""):
+    """An inbox entry per user, and an email to those with an address once the transaction commits."""
+    from .tasks import send_notification_email
+
+    created = Notification.objects.bulk_create(
+        Notification(user=user, title=title[:300], body=body, url=url) for user in users
+    )
+    ids = [n.pk for n in created if n.user.email]
+    if ids:
+        transaction.on_commit(lambda: [send_notification_email.delay(pk) for pk in ids])
+    return created
+
+
+def notification_mark_read(*, user, notification_ids=None):
+    unread = Notification.objects.filter(user=user, read_at=None)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=notification_ids)
+    return unread.update(read_at=timezone.now())

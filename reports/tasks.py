@@ -1,0 +1,41 @@
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import Notification
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=60, retry_backoff_max=3600, max_retries=8)
+def send_notification_email(self, notification_id):
+    """Mail one inbox entry to its user; claimed first so that a second run sends nothing."""
+    with transaction.atomic():
+        claimed = Notification.objects.filter(pk=notification_id, emailed_at=None).update(emailed_at=timezone.now())
+    if not claimed:
+        return "already sent"
+    notification = Notification.objects.select_related("user").get(pk=notification_id)
+    context = {"notification": notification, "link": f"{settings.SITE_URL}{notification.url}"}
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            send_mail(
+                subject=f"[Cổng NTM] {notification.title}",
+                message=render_to_string("reports/email/notification.txt", context),
+                html_message=render_to_string("reports/email/notification.html", context),
+                from_email=None,
+                recipient_list=[notification.user.email],
+            )
+    except Exception:
+        # Release the claim so the retry (with backoff) can send it.
+        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+        raise
+    return "sent"
+
+
+@shared_task
+def create_periods_ahead():
+    """Monthly: make sure this month's and the next two months' periods exist."""
+    from .services import periods_ensure_ahead
+
+    return [str(p) for p in periods_ensure_ahead(months_ahead=2)]

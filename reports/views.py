@@ -1,0 +1,318 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from communes import access
+from communes.models import Role
+from core.uploads import CONTENT_TYPES
+
+from . import selectors, services, spreadsheet
+from .forms import DeadlineForm, ReasonForm, ReportForm, ReviewForm, SpreadsheetUploadForm
+from .models import EvidenceFile, Notification, ReportingPeriod
+
+
+def _period_from_request(request):
+    year, month = request.GET.get("year"), request.GET.get("month")
+    if "period" in request.GET:  # the period picker without JavaScript sends "2021-4"
+        year, _sep, month = request.GET["period"].partition("-")
+    if year and month and year.isdigit() and month.isdigit() and 1 <= int(month) <= 12:
+        return ReportingPeriod.objects.filter(year=int(year), month=int(month)).first() or services.period_current()
+    return services.period_current()
+
+
+@login_required
+@require_GET
+def report_list(request):
+    period = _period_from_request(request)
+    rows = selectors.period_overview(request.user, period)
+    editable_communes = [c for c, _r in rows if access.can(request.user, "report.edit", c)]
+    return render(
+        request,
+        "reports/report_list.html",
+        {
+            "period": period,
+            "rows": rows,
+            "periods": selectors.recent_periods(),
+            "editable_communes": editable_communes,
+            "history": {c.pk: selectors.reports_of_commune(c)[:12] for c in editable_communes},
+        },
+    )
+
+
+@login_required
+@require_POST
+def report_open(request, code, year, month):
+    commune = access.get_unit_or_404(request.user, code, "report.edit")
+    period = get_object_or_404(ReportingPeriod, year=year, month=month)
+    try:
+        report = services.report_open(commune=commune, period=period)
+    except services.ReportError as error:
+        messages.error(request, str(error))
+        return redirect("reports:report_list")
+    return redirect("reports:report_detail", pk=report.pk)
+
+
+def _form_page(request, report, form, status=200, conflict=None):
+    summary, met_by_status = form.preview()
+    return render(
+        request,
+        "reports/report_form.html",
+        {
+            "report": report,
+            "form": form,
+            "summary": summary,
+            "met_by_status": met_by_status,
+            "conflict": conflict,
+            "events": report.events.select_related("actor"),
+            "deadline_text": report.period.deadline_text(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def report_detail(request, pk):
+    report = selectors.get_report(request.user, pk)
+    if report.is_editable and access.can(request.user, "report.edit", report.commune):
+        return _form_page(request, report, ReportForm(report=report, statuses=selectors.report_statuses(report)))
+    departments = selectors.department_filter(request.user, report.commune)
+    return render(
+        request,
+        "reports/report_detail.html",
+        {
+            "report": report,
+            "statuses": selectors.report_statuses(report, departments),
+            "departments": departments,
+            "events": report.events.select_related("actor"),
+            "can_review": access.can(request.user, "report.review", report.commune),
+            "review_form": ReviewForm(),
+            "reason_form": ReasonForm(),
+            "deadline_text": report.period.deadline_text(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def report_edit(request, pk):
+    report = selectors.get_report(request.user, pk, "report.edit")
+    if not report.is_editable:
+        messages.error(request, _("Báo cáo đã nộp, không thể sửa (chỉ sửa được khi bị trả lại)."))
+        return redirect("reports:report_detail", pk=report.pk)
+    submitting = "submit" in request.POST
+    form = ReportForm(
+        request.POST, request.FILES, report=report, statuses=selectors.report_statuses(report), submitting=submitting
+    )
+    if not form.is_valid():
+        messages.error(request, _("Chưa lưu được: hãy sửa các ô được đánh dấu đỏ bên dưới."))
+        return _form_page(request, report, form, status=400)
+    try:
+        services.report_save(
+            report=report,
+            user=request.user,
+            answers=form.answers(),
+            expected_version=form.cleaned_data["version"],
+            evidence=form.evidence(),
+        )
+        if submitting:
+            report = services.report_submit(report=report, user=request.user)
+    except services.ReportConflict as conflict:
+        return _form_page(request, report, form, status=409, conflict=str(conflict))
+    except services.ReportError as error:
+        messages.error(request, str(error))
+        return redirect("reports:report_detail", pk=report.pk)
+    if submitting:
+        late = _(" Báo cáo nộp sau hạn nên được đánh dấu nộp trễ.") if report.is_late else ""
+        messages.success(request, _("Đã nộp báo cáo: %(line)s.") % {"line": report.summary_line} + late)
+    else:
+        messages.success(request, _("Đã lưu nháp lúc %(time)s.") % {"time": timezone.localtime().strftime("%H:%M")})
+    return redirect("reports:report_detail", pk=report.pk)
+
+
+@login_required
+@require_POST
+def report_preview(request, pk):
+    """htmx: the summary line for what is typed now, without saving."""
+    report = selectors.get_report(request.user, pk, "report.edit")
+    form = ReportForm(request.POST, report=report, statuses=selectors.report_statuses(report))
+    form.is_valid()
+    summary, _met = form.preview()
+    return render(request, "reports/partials/_summary.html", {"summary": summary, "report": report})
+
+
+@login_required
+@require_POST
+def report_review(request, pk):
+    report = selectors.get_report(request.user, pk, "report.review")
+    form = ReviewForm(request.POST)
+    decision = request.POST.get("decision")
+    if not form.is_valid() or decision not in ("accept", "return"):
+        messages.error(request, _("Yêu cầu không hợp lệ."))
+        return redirect("reports:report_detail", pk=report.pk)
+    comment = form.cleaned_data["comment"]
+    try:
+        if decision == "accept":
+            services.report_accept(report=report, user=request.user, comment=comment)
+            messages.success(request, _("Đã duyệt báo cáo."))
+        else:
+            services.report_return(report=report, user=request.user, reason=comment)
+            messages.success(request, _("Đã trả lại báo cáo cho xã."))
+    except services.ReportError as error:
+        messages.error(request, str(error))
+    return redirect("reports:report_detail", pk=report.pk)
+
+
+@login_required
+@require_POST
+def report_reopen(request, pk):
+    report = selectors.get_report(request.user, pk, "report.review")
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.ReportError(_("Cần ghi lý do mở lại báo cáo đã duyệt."))
+        services.report_reopen(report=report, user=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("Đã mở lại báo cáo để xã chỉnh sửa."))
+    except services.ReportError as error:
+        messages.error(request, str(error))
+    return redirect("reports:report_detail", pk=report.pk)
+
+
+@login_required
+@require_GET
+def report_history(request, pk):
+    report = selectors.get_report(request.user, pk)
+    departments = selectors.department_filter(request.user, report.commune)
+    return render(
+        request,
+        "reports/report_history.html",
+        {"report": report, "changes": selectors.report_changes(report, departments)},
+    )
+
+
+@login_required
+@require_GET
+def evidence_download(request, pk):
+    evidence = get_object_or_404(
+        access.scope_by_unit(
+            EvidenceFile.objects.select_related("status__report__commune"),
+            request.user,
+            unit_field="status__report__commune",
+        ),
+        pk=pk,
+    )
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=CONTENT_TYPES.get(evidence.kind, "application/octet-stream"),
+    )
+
+
+@login_required
+@require_GET
+def report_xlsx(request, pk):
+    report = selectors.get_report(request.user, pk)
+    departments = selectors.department_filter(request.user, report.commune)
+    content = spreadsheet.report_workbook(report, selectors.report_statuses(report, departments))
+    response = HttpResponse(content, content_type=CONTENT_TYPES["xlsx"])
+    filename = f"bao-cao-{report.commune.code}-{report.period.year}-{report.period.month:02d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_POST
+def report_xlsx_upload(request, pk):
+    report = selectors.get_report(request.user, pk, "report.edit")
+    form = SpreadsheetUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Hãy chọn tệp Excel (XLSX) đã điền."))
+        return redirect("reports:report_detail", pk=report.pk)
+    try:
+        count = spreadsheet.report_import(report=report, user=request.user, upload=form.cleaned_data["file"])
+    except spreadsheet.SpreadsheetError as error:
+        return render(
+            request, "reports/report_xlsx_errors.html", {"report": report, "errors": error.errors}, status=400
+        )
+    except services.ReportError as error:
+        messages.error(request, str(error))
+        return redirect("reports:report_detail", pk=report.pk)
+    messages.success(request, _("Đã nhập %(n)s dòng từ tệp Excel vào bản nháp.") % {"n": count})
+    return redirect("reports:report_detail", pk=report.pk)
+
+
+# --- Periods (coordination office) -----------------------------------------------------------
+
+
+def _require_office(user):
+    units = access.units_with_role(user, Role.OFFICE)
+    if not units and not user.is_superuser:
+        raise PermissionDenied
+    return units
+
+
+@login_required
+def period_list(request):
+    _require_office(request.user)
+    if request.method == "POST":
+        created = services.periods_ensure_ahead(months_ahead=2)
+        messages.success(
+            request, _("Đã có %(n)s kỳ báo cáo tới tháng %(last)s.") % {"n": len(created), "last": created[-1]}
+        )
+        return redirect("reports:period_list")
+    return render(
+        request, "reports/period_list.html", {"periods": selectors.recent_periods(36), "form": DeadlineForm()}
+    )
+
+
+@login_required
+@require_POST
+def period_deadline(request, pk):
+    _require_office(request.user)
+    period = get_object_or_404(ReportingPeriod, pk=pk)
+    form = DeadlineForm(request.POST)
+    if form.is_valid():
+        try:
+            services.period_move_deadline(
+                period=period,
+                deadline=form.cleaned_data["deadline"],
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, _("Đã điều chỉnh hạn nộp kỳ %(period)s.") % {"period": period})
+        except services.ReportError as error:
+            messages.error(request, str(error))
+    else:
+        messages.error(request, _("Hạn nộp mới hoặc lý do chưa hợp lệ."))
+    return redirect("reports:period_list")
+
+
+# --- Notifications ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def notification_list(request):
+    notifications = Notification.objects.filter(user=request.user)[:100]
+    return render(request, "reports/notification_list.html", {"notifications": notifications})
+
+
+@login_required
+@require_POST
+def notification_read(request):
+    ids = request.POST.getlist("id")
+    services.notification_mark_read(user=request.user, notification_ids=[int(i) for i in ids if i.isdigit()] or None)
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect("reports:notification_list")

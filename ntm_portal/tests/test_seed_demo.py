@@ -11,7 +11,15 @@ DEMO_LOGINS = ["vpdp_thoxuan", "xa_xuantruong", "xa_xuanhoa", "totrt_thoxuan", "
 
 
 def counts():
-    return (get_user_model().objects.count(), Membership.objects.count(), Enrolment.objects.count())
+    from reports.models import IndicatorStatus, MonthlyReport
+
+    return (
+        get_user_model().objects.count(),
+        Membership.objects.count(),
+        Enrolment.objects.count(),
+        MonthlyReport.objects.count(),
+        IndicatorStatus.objects.count(),
+    )
 
 
 def test_seed_demo_twice_gives_the_same_data(db, capsys, settings):
@@ -20,7 +28,11 @@ def test_seed_demo_twice_gives_the_same_data(db, capsys, settings):
     first = counts()
     out = capsys.readouterr().out
     call_command("seed_demo")
-    assert counts() == first == (6, 6, 27)
+    assert counts() == first
+    users, memberships, enrolments, reports, statuses = first
+    # six demo logins plus one (login-less) official per other commune that reported
+    assert (users, memberships, enrolments) == (32, 32, 27)
+    assert statuses == reports * 41 and reports > 90
     for username in DEMO_LOGINS:
         assert username in out
         assert get_user_model().objects.get(username=username).check_password(DEMO_PASSWORD)
@@ -32,7 +44,7 @@ def test_seed_demo_refuses_without_debug_unless_forced(db, settings):
         call_command("seed_demo")
     assert get_user_model().objects.count() == 0
     call_command("seed_demo", "--force")
-    assert get_user_model().objects.count() == 6
+    assert get_user_model().objects.filter(username__in=DEMO_LOGINS).count() == 6
 
 
 def test_demo_story_scopes(demo):

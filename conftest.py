@@ -17,6 +17,20 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(autouse=True)
+def _eager_celery(request):
+    """Tasks run in-process unless a test asks for the real worker (marker `celery_worker`)."""
+    from ntm_portal.celery import app
+
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -89,13 +103,30 @@ def client_for(client):
 
 @pytest.fixture
 def demo(db):
-    """The reference data and the demo story, as `make run` loads them."""
-    from django.core.management import call_command
+    """The demo story as `make run` loads it, on the slice of reference data it needs (fast):
+    Thanh Hóa, Thọ Xuân and its communes, and the illustrative criteria set."""
+    import csv
+    from pathlib import Path
 
-    from ntm_portal.demo import seed
+    from communes.services import units_import
+    from core.testing import csv_bytes
+    from criteria.services import criteria_set_import
+    from ntm_portal.demo import DEMO_SET_CODE, DISTRICT_CODE, seed
 
-    with open(os.devnull, "w") as quiet:
-        call_command("load_reference_data", stdout=quiet)
+    root = Path(__file__).resolve().parent
+    with open(root / "communes/data/units_thanh_hoa.csv", encoding="utf-8") as units:
+        rows = list(csv.reader(units))
+    keep = [rows[0]] + [r for r in rows[1:] if r[0] in ("38", DISTRICT_CODE) or r[3] == DISTRICT_CODE]
+    units_import(csv_bytes(keep))
+    with open(root / "criteria/data/sets.csv", encoding="utf-8") as manifest:
+        entry = next(e for e in csv.DictReader(manifest) if e["code"] == DEMO_SET_CODE)
+    criteria_set_import(
+        root / "criteria/data" / entry["file"],
+        code=entry["code"],
+        name=entry["name"],
+        legal_basis=entry["legal_basis"],
+        level=entry["level"],
+    )
     seed(reports=False)
 
 

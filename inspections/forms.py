@@ -18,7 +18,9 @@ class ActionItemForm(forms.ModelForm):
             "completion_note",
         ]
         widgets = {
-            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "due_date": forms.DateInput(
+                attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}, format="%d/%m/%Y"
+            ),
             "title": forms.Textarea(attrs={"rows": 2}),
             "completion_note": forms.Textarea(attrs={"rows": 2}),
         }

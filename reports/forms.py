@@ -36,6 +36,14 @@ class NumberField(forms.CharField):
         return {**super().widget_attrs(widget), "inputmode": "decimal", "autocomplete": "off"}
 
 
+class DayFirstDateInput(forms.DateInput):
+    """dd/mm/yyyy whatever the browser's locale (a native date picker would follow the browser)."""
+
+    def __init__(self, attrs=None):
+        attrs = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off", **(attrs or {})}
+        super().__init__(attrs=attrs, format="%d/%m/%Y")
+
+
 def _met_to_python(value):
     return {"1": True, "0": False}.get(value)
 
@@ -99,7 +107,7 @@ class ReportForm(forms.Form):
             label=_("Dự kiến hoàn thành"),
             required=False,
             initial=status.planned_date,
-            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            widget=DayFirstDateInput(),
         )
         self.fields[f"evidence_{pk}"] = forms.FileField(
             label=_("Thêm minh chứng"),

@@ -60,8 +60,13 @@ def reports_of_commune(commune):
 
 
 def period_overview(user, period):
-    """Each commune the user sees, with its report for the period (or None), ordered by name."""
-    communes = list(access.communes_visible_to(user).select_related("parent").order_by("parent__name", "name"))
+    """Each enrolled commune the user sees, with its report for the period (or None), ordered by name."""
+    communes = list(
+        access.communes_visible_to(user)
+        .filter(enrolments__active=True)
+        .select_related("parent")
+        .order_by("parent__name", "name")
+    )
     reports = {
         r.commune_id: r for r in MonthlyReport.objects.filter(period=period, commune__in=[c.pk for c in communes])
     }

@@ -136,3 +136,71 @@ def demo_reports(demo):
     from ntm_portal.demo import seed_reports
 
     seed_reports()
+
+
+# --- Browser journeys (Playwright driving Debian's Chromium; never `playwright install`) ---------
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = os.path.join(os.path.dirname(__file__), "var", "screenshots")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require_service("Chromium (/usr/bin/chromium)", os.path.exists(CHROMIUM))
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser, request):
+    """new_page(viewport=(w, h)) → a fresh page; on failure its screenshot and HTML go to var/screenshots/."""
+    pages = []
+
+    def make(viewport=(1280, 900)):
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="vi-VN")
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        pages.append(page)
+        return page
+
+    yield make
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    for index, page in enumerate(pages):
+        if failed:
+            os.makedirs(SCREENSHOTS, exist_ok=True)
+            stem = os.path.join(SCREENSHOTS, f"{request.node.name}-{index}")
+            page.screenshot(path=f"{stem}.png", full_page=True)
+            with open(f"{stem}.html", "w", encoding="utf-8") as html:
+                html.write(page.content())
+        page.context.close()
+
+
+def sign_in(page, base_url, username, password="ntm-demo-2021"):
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/")

@@ -6,6 +6,9 @@ from communes import access
 from communes.models import Role
 from criteria.models import Criterion
 from criteria.selectors import active_set_for, enrolments_for
+from inspections.selectors import actions_of_commune
+from reports.models import MonthlyReport
+from reports.services import period_current
 
 
 def _communes_with_enrolment(user):
@@ -34,8 +37,16 @@ def home_context(user):
     context = {"role": role, "memberships": access.memberships_of(user)}
     if role is None:
         return None, context
+    context["period"] = period = period_current()
     if role == Role.COMMUNE_OFFICIAL:
-        context["communes"] = _communes_with_enrolment(user)
+        communes = _communes_with_enrolment(user)
+        reports = {
+            r.commune_id: r for r in MonthlyReport.objects.filter(period=period, commune__in=[c for c, _e in communes])
+        }
+        context["commune_cards"] = [
+            (commune, enrolment, reports.get(commune.pk), list(actions_of_commune(commune, open_only=True)[:10]))
+            for commune, enrolment in communes
+        ]
     elif role == Role.DEPARTMENT:
         departments = {m.department for m in access.memberships_of(user) if m.role == Role.DEPARTMENT}
         criteria_set = active_set_for(user)

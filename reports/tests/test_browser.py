@@ -1,0 +1,55 @@
+"""The reporting loop in a real browser: the commune submits, the office returns, the commune reads why."""
+
+import pytest
+
+from conftest import sign_in
+from reports.models import MonthlyReport, ReportStatus
+from reports.services import period_current, period_for, report_open
+from reports.tests.conftest import fill
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_commune_submits_office_returns_commune_sees_the_reason(live_server, new_page, users, xuan_truong):
+    march = report_open(commune=xuan_truong, period=period_for(2021, 3))
+    fill(march, users["xa_xuantruong"], criteria_met=9, indicators_met=25)
+    period = period_current()
+
+    page = new_page(viewport=(390, 844))  # a commune official on a phone
+    sign_in(page, live_server.url, "xa_xuantruong")
+    page.click(f"text=Lập báo cáo tháng {period}")  # the home page leads straight to this month's report
+    summary = page.locator("#summary")
+    assert "9/15 tiêu chí, 25/41 tiểu tiêu chí" in summary.inner_text()  # pre-filled from March
+
+    row = page.locator("[id^=s-]", has_text="2.2").first
+    row.locator("input[name^=value_]").fill("62")
+    row.locator("input[name^=value_]").dispatch_event("change")
+    page.wait_for_function("document.querySelector('#summary').innerText.includes('24/41')")
+    assert "8/15 tiêu chí" in summary.inner_text() or "9/15 tiêu chí" not in summary.inner_text()
+
+    page.click("button[name=submit]")  # 2.2 is no longer met: a responsible person and a date are needed
+    assert "Chưa đạt: cần ghi người chịu trách nhiệm." in page.content()
+    row = page.locator("[id^=s-]", has_text="2.2").first
+    assert row.locator("input[name^=value_]").input_value() == "62"  # nothing typed was lost
+    row.locator("input[name^=person_]").fill("Nguyễn Văn Bình")
+    row.locator("input[name^=planned_]").fill("30/09/2021")
+    page.click("button[name=save]")
+    assert "Đã lưu nháp" in page.content()
+    page.click("button[name=submit]")
+    assert "Đã nộp báo cáo: đạt" in page.content()
+    report = MonthlyReport.objects.get(commune=xuan_truong, period=period)
+    assert report.status == ReportStatus.SUBMITTED and report.indicators_met == 24
+
+    office = new_page()
+    sign_in(office, live_server.url, "vpdp_thoxuan")
+    office.click("text=Báo cáo tháng")
+    office.click("text=Xã Xuân Trường")
+    office.fill("#id_comment", "Tiêu chí 2: đề nghị bổ sung biên bản nghiệm thu đường thôn.")
+    office.click("button[value=return]")
+    assert "Đã trả lại báo cáo cho xã." in office.content()
+
+    page.goto(f"{live_server.url}/")
+    page.click("text=Tiếp tục điền báo cáo")
+    reason = page.locator(".alert-warning").inner_text()
+    assert "Báo cáo bị trả lại" in reason and "bổ sung biên bản nghiệm thu đường thôn" in reason
+    assert MonthlyReport.objects.get(pk=report.pk).status == ReportStatus.RETURNED

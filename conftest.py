@@ -204,3 +204,87 @@ def sign_in(page, base_url, username, password="ntm-demo-2021"):
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base_url}/")
+
+
+# --- A real Celery worker on the Redis broker ---------------------------------------------------
+
+
+@pytest.fixture
+def celery_worker(tmp_path, settings):
+    """Start `celery worker` (solo pool) against the test database and a private queue; stop it by pid.
+
+    Mails the worker sends land as files in the returned `outbox` folder.
+    """
+    import signal
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    from django.db import connection
+
+    from ntm_portal.celery import app
+
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    require_service("Redis broker (CELERY_BROKER_URL)", broker.startswith("redis://"))
+    require_service("PostgreSQL test database", connection.vendor == "postgresql")
+    db = connection.settings_dict
+    queue = f"ntm-test-{uuid.uuid4().hex[:8]}"
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": broker,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(outbox),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    pidfile, logfile = tmp_path / "worker.pid", tmp_path / "worker.log"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "ntm_portal",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+            "--pidfile",
+            str(pidfile),
+            "--logfile",
+            str(logfile),
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=os.path.dirname(__file__),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    previous = (app.conf.task_default_queue, app.conf.task_always_eager, app.conf.broker_url)
+    app.conf.task_default_queue, app.conf.task_always_eager, app.conf.broker_url = queue, False, broker
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=1):
+            if process.poll() is not None or time.monotonic() > deadline:
+                log = logfile.read_text() if logfile.exists() else ""
+                pytest.fail(f"Celery worker did not start:\n{log[-3000:]}")
+        yield {"outbox": outbox, "log": logfile, "queue": queue}
+    finally:
+        app.conf.task_default_queue, app.conf.task_always_eager, app.conf.broker_url = previous
+        pid = int(pidfile.read_text()) if pidfile.exists() else process.pid
+        os.kill(pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.kill(pid, signal.SIGKILL)
+            process.wait(timeout=10)

@@ -147,6 +147,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Celery: with no broker configured, tasks run eagerly in-process (the embedded default).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
@@ -154,9 +155,20 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Reminders: days before the deadline (negative: after it) and the channels used.
+REMINDER_OFFSETS = {"t-5": 5, "t-2": 2, "t-0": 0, "overdue": -1}
+REMINDER_CHANNELS = env.list("REMINDER_CHANNELS", default=["email", "inbox"])
+REMINDER_MAX_ATTEMPTS = 6
+# A claim older than this is taken to be a crashed sender: the reminder is tried again.
+REMINDER_CLAIM_TIMEOUT_SECONDS = 600
+
 # Every periodic job of the portal, in one place (django-celery-beat copies them into the database,
 # where an administrator can see them and pause one).
 CELERY_BEAT_SCHEDULE = {
+    "daily-reminders": {
+        "task": "reports.tasks.run_daily_reminders",
+        "schedule": crontab(minute=30, hour=7),
+    },
     "create-periods-ahead": {
         "task": "reports.tasks.create_periods_ahead",
         "schedule": crontab(minute=5, hour=0, day_of_month=1),

@@ -261,3 +261,60 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class ReminderKind(models.TextChoices):
+    T5 = "t-5", _("Nhắc trước hạn 5 ngày")
+    T2 = "t-2", _("Nhắc trước hạn 2 ngày")
+    T0 = "t-0", _("Nhắc vào ngày hết hạn")
+    OVERDUE = "overdue", _("Thông báo quá hạn")
+    DIGEST = "digest", _("Tổng hợp xã chậm nộp (gửi Văn phòng Điều phối)")
+
+
+class ReminderState(models.TextChoices):
+    PENDING = "pending", _("Chờ gửi")
+    SENDING = "sending", _("Đang gửi")
+    SENT = "sent", _("Đã gửi")
+    FAILED = "failed", _("Gửi lỗi")
+    NO_RECIPIENT = "no_recipient", _("Không có người nhận")
+    CANCELLED = "cancelled", _("Hủy (xã đã nộp)")
+
+
+class Reminder(models.Model):
+    """The intent to remind one unit of one period, by one channel: unique, claimed before sending.
+
+    For a commune: its officials are reminded (T-5, T-2, T-0, overdue). For an office (kind DIGEST):
+    the office is told which of its communes are late.
+    """
+
+    unit = models.ForeignKey(
+        AdministrativeUnit, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="reminders"
+    )
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name=_("kỳ báo cáo"), on_delete=models.PROTECT, related_name="reminders"
+    )
+    kind = models.CharField(_("loại"), max_length=10, choices=ReminderKind.choices)
+    channel = models.CharField(_("kênh"), max_length=20)
+    state = models.CharField(
+        _("trạng thái"), max_length=20, choices=ReminderState.choices, default=ReminderState.PENDING
+    )
+    due_on = models.DateField(_("ngày gửi"))
+    attempts = models.PositiveSmallIntegerField(_("số lần thử"), default=0)
+    next_attempt_at = models.DateTimeField(_("thử lại lúc"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("nhận gửi lúc"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("đã gửi lúc"), null=True, blank=True)
+    recipients = models.TextField(_("người nhận"), blank=True)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("nhắc nhở")
+        verbose_name_plural = _("nhắc nhở")
+        ordering = ["-due_on", "unit__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "period", "kind", "channel"], name="reminder_once"),
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self):
+        return f"{self.unit} · {self.period} · {self.kind} · {self.channel}"

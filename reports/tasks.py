@@ -39,3 +39,27 @@ def create_periods_ahead():
     from .services import periods_ensure_ahead
 
     return [str(p) for p in periods_ensure_ahead(months_ahead=2)]
+
+
+@shared_task
+def run_daily_reminders(date=None):
+    """07:30 every day: store today's reminders and queue one sending task per reminder."""
+    import datetime
+
+    from . import reminders
+
+    today = datetime.date.fromisoformat(date) if date else None
+
+    def queue(ids):
+        transaction.on_commit(lambda: [send_reminder.delay(pk) for pk in ids])
+
+    planned, ids = reminders.run(today, deliver=queue)
+    return {"planned": len(planned), "queued": len(ids)}
+
+
+@shared_task
+def send_reminder(reminder_id):
+    """Send one reminder; safe to run twice (the row is claimed first)."""
+    from . import reminders
+
+    return reminders.send(reminder_id)

@@ -132,10 +132,11 @@ def demo(db):
 
 @pytest.fixture
 def demo_reports(demo):
-    """The demo story's monthly reports (January–April 2021) on top of `demo`."""
+    """The demo story's monthly reports (January–April 2021) on top of `demo`, for six of Thọ Xuân's
+    communes (Xuân Trường, Xuân Hòa and four others; the full story takes too long for every test)."""
     from ntm_portal.demo import seed_reports
 
-    seed_reports()
+    seed_reports(commune_codes=["15514", "15517", "15502", "15541", "15577", "15598"])
 
 
 # --- Browser journeys (Playwright driving Debian's Chromium; never `playwright install`) ---------

@@ -191,8 +191,9 @@ def _story_plan(commune, rng, criteria_count, indicator_count):
     return plan
 
 
-def seed_reports():
-    """January–April 2021 reports of Thọ Xuân's enrolled communes; skips what already exists."""
+def seed_reports(commune_codes=None):
+    """January–April 2021 reports of Thọ Xuân's enrolled communes (or of `commune_codes` only);
+    skips what already exists."""
     import random
 
     from criteria.models import Enrolment
@@ -206,6 +207,8 @@ def seed_reports():
     enrolments = Enrolment.objects.filter(
         active=True, commune__parent__code=DISTRICT_CODE, criteria_set__code=DEMO_SET_CODE
     ).select_related("commune", "criteria_set")
+    if commune_codes is not None:
+        enrolments = enrolments.filter(commune__code__in=commune_codes)
     for enrolment in enrolments.order_by("commune__code"):
         commune = enrolment.commune
         if MonthlyReport.objects.filter(commune=commune, period__year=2021).exists():

@@ -171,7 +171,9 @@ class ReportForm(forms.Form):
             else:
                 value, declared = status.value, status.declared_met
             met = scoring.derive_met(status.indicator, status.target, value, declared)
-            rows.append((status.indicator.criterion_id, met, scoring.is_answered(status.indicator, value, declared)))
+            rows.append(
+                (status.indicator.criterion.number, met, scoring.is_answered(status.indicator, value, declared))
+            )
         return scoring.summarize(rows), {s.pk: r[1] for s, r in zip(self.statuses, rows, strict=True)}
 
     def groups(self):

@@ -117,6 +117,7 @@ class MonthlyReport(models.Model):
     indicators_total = models.PositiveSmallIntegerField(default=0)
     indicators_met = models.PositiveSmallIntegerField(default=0)
     indicators_answered = models.PositiveSmallIntegerField(default=0)
+    met_criteria = models.JSONField(_("các tiêu chí đạt (số thứ tự)"), default=list, blank=True)
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
     history = HistoricalRecords()

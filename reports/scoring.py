@@ -24,6 +24,7 @@ class Summary:
     indicators_total: int
     indicators_met: int
     indicators_answered: int
+    met_criteria: tuple = ()
 
     @property
     def line(self):
@@ -41,11 +42,14 @@ class Summary:
             "indicators_total": self.indicators_total,
             "indicators_met": self.indicators_met,
             "indicators_answered": self.indicators_answered,
+            "met_criteria": list(self.met_criteria),
         }
 
 
 def summarize(results):
-    """`results`: (criterion_id, met, answered) per sub-criterion. A criterion is met when all are."""
+    """`results`: (criterion key, met, answered) per sub-criterion. A criterion is met when all are.
+
+    The key is what `met_criteria` lists (the services pass the criterion's number)."""
     by_criterion = defaultdict(list)
     answered = 0
     for criterion_id, met, is_done in results:
@@ -57,11 +61,5 @@ def summarize(results):
         indicators_total=sum(len(flags) for flags in by_criterion.values()),
         indicators_met=sum(sum(flags) for flags in by_criterion.values()),
         indicators_answered=answered,
+        met_criteria=tuple(sorted(key for key, flags in by_criterion.items() if flags and all(flags))),
     )
-
-
-def met_criteria_ids(results):
-    by_criterion = defaultdict(list)
-    for criterion_id, met, _answered in results:
-        by_criterion[criterion_id].append(met is True)
-    return {cid for cid, flags in by_criterion.items() if all(flags)}

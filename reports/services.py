@@ -141,7 +141,7 @@ def _recompute(report, statuses=None):
     for status in statuses:
         if _derive(report, status):
             status.save(update_fields=["met"])
-    summary = scoring.summarize((s.indicator.criterion_id, s.met, s.is_answered) for s in statuses)
+    summary = scoring.summarize((s.indicator.criterion.number, s.met, s.is_answered) for s in statuses)
     for key, value in summary.as_fields().items():
         setattr(report, key, value)
     report.save(update_fields=[*summary.as_fields(), "updated_at"])
@@ -171,6 +171,7 @@ def report_save(*, report, user, answers, expected_version, evidence=None):
             )
         report.refresh_from_db()
         statuses = _statuses_with_targets(report)
+        changed_statuses = []
         for status in statuses:
             new = answers.get(status.pk)
             if new is None:
@@ -180,8 +181,13 @@ def report_save(*, report, user, answers, expected_version, evidence=None):
                 setattr(status, field, new[field])
             if _derive(report, status):
                 changed.append("met")
-            if changed:  # one write (and one history row) per changed sub-criterion
-                status.save(update_fields=changed)
+            if changed:
+                # A plain UPDATE of just what changed (Django's bulk_update builds slow CASE expressions).
+                IndicatorStatus.objects.filter(pk=status.pk).update(**{f: getattr(status, f) for f in changed})
+                changed_statuses.append(status)
+        if changed_statuses:  # one history insert for the whole form
+            IndicatorStatus.history.bulk_history_create(changed_statuses, update=True, default_user=user)
+        for status in statuses:
             for upload in evidence.get(status.pk, []):
                 kind = validate_upload(upload, kinds=EVIDENCE_KINDS, max_bytes=settings.EVIDENCE_MAX_BYTES)
                 EvidenceFile.objects.create(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_plan
+from . import views, views_dashboard, views_plan
 
 app_name = "reports"
 urlpatterns = [
@@ -21,4 +21,19 @@ urlpatterns = [
     path("notifications/read/", views.notification_read, name="notification_read"),
     path("plan/<str:code>/", views_plan.action_plan, name="action_plan"),
     path("plan/action/<int:pk>/", views_plan.action_edit, name="action_edit"),
+]
+
+urlpatterns += [
+    path("dashboard/", views_dashboard.dashboard_home, name="dashboard_home"),
+    path("dashboard/<str:code>/", views_dashboard.dashboard_overview, name="dashboard_overview"),
+    path("dashboard/<str:code>/matrix/", views_dashboard.dashboard_matrix, name="dashboard_matrix"),
+    path("dashboard/<str:code>/rollup/", views_dashboard.dashboard_rollup, name="dashboard_rollup"),
+    path("dashboard/<str:code>/summary/", views_dashboard.dashboard_summary, name="dashboard_summary"),
+    path("dashboard/<str:code>/export/", views_dashboard.dashboard_long_export, name="dashboard_long_export"),
+    path(
+        "dashboard/<str:code>/criterion/<int:number>/",
+        views_dashboard.dashboard_criterion,
+        name="dashboard_criterion",
+    ),
+    path("commune/<str:code>/", views_dashboard.dashboard_commune, name="dashboard_commune"),
 ]

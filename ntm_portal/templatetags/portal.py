@@ -10,3 +10,8 @@ def person(user):
         return ""
     name = f"{user.last_name} {user.first_name}".strip()
     return name or user.get_username()
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, "") if mapping else ""

@@ -53,3 +53,31 @@ def test_commune_submits_office_returns_commune_sees_the_reason(live_server, new
     reason = page.locator(".alert-warning").inner_text()
     assert "Báo cáo bị trả lại" in reason and "bổ sung biên bản nghiệm thu đường thôn" in reason
     assert MonthlyReport.objects.get(pk=report.pk).status == ReportStatus.RETURNED
+
+
+def test_office_reads_the_overview_and_the_matrix(live_server, new_page, demo_reports):
+    import os
+
+    from communes.models import AdministrativeUnit
+    from conftest import SCREENSHOTS
+
+    enrolled = set(
+        AdministrativeUnit.objects.filter(parent__code="395", enrolments__active=True).values_list("name", flat=True)
+    )
+    page = new_page()
+    sign_in(page, live_server.url, "vpdp_thoxuan")
+    page.click("text=Bảng điều khiển — Huyện Thọ Xuân")
+    page.select_option("#period", "2021-4")
+    page.wait_for_url("**period=2021-4**")
+    table = page.locator("#overview-table").inner_text()
+    assert all(name in table for name in enrolled), enrolled - {n for n in enrolled if n in table}
+    assert "9/15" in table and "25/41" in table
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    page.screenshot(path=os.path.join(SCREENSHOTS, "dashboard-overview.png"), full_page=True)
+
+    page.click("text=Ma trận tiêu chí")
+    matrix = page.locator("#matrix-table").inner_text()
+    assert all(name in matrix for name in enrolled)
+    page.screenshot(path=os.path.join(SCREENSHOTS, "dashboard-matrix.png"), full_page=True)
+    page.locator("#matrix-table a.cell-unmet").first.click()  # drill down into a commune's criterion
+    assert page.locator("details[open]").count() == 1

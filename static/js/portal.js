@@ -20,3 +20,14 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+document.addEventListener("DOMContentLoaded", function () {
+  // Selects marked js-autosubmit submit their form when changed (a button stays for no-JS users).
+  document.querySelectorAll(".js-autosubmit").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+  // "Print" buttons.
+  document.querySelectorAll(".js-print").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+});

@@ -1,0 +1,86 @@
+"""Small charts drawn on the server as SVG coordinates (no chart library, no JavaScript).
+
+Coordinates are handed to templates as strings: Vietnamese number formatting would otherwise write
+"142,0", which SVG does not read."""
+
+
+def _n(value):
+    return f"{value:.1f}"
+
+
+WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 640, 220, 40, 34, 10, 30
+
+
+def _x(index, count):
+    span = WIDTH - PAD_LEFT - PAD_RIGHT
+    return PAD_LEFT + (span * index / (count - 1) if count > 1 else span / 2)
+
+
+def _y(share):
+    return PAD_TOP + (HEIGHT - PAD_TOP - PAD_BOTTOM) * (1 - share)
+
+
+def trajectory(reports):
+    """Criteria met and sub-criteria met over time, as shares of their totals (0–100 %)."""
+    count = len(reports)
+    lines = {"criteria": [], "indicators": []}
+    labels = []
+    for index, report in enumerate(reports):
+        x = _x(index, count)
+        for key, met, total in (
+            ("criteria", report.criteria_met, report.criteria_total),
+            ("indicators", report.indicators_met, report.indicators_total),
+        ):
+            y = _y(met / total if total else 0)
+            lines[key].append(
+                {
+                    "x": _n(x),
+                    "y": _n(y),
+                    "x0": _n(x - 3),
+                    "y0": _n(y - 3),
+                    "met": met,
+                    "total": total,
+                    "period": report.period,
+                }
+            )
+        step = max(1, count // 8)
+        if index % step == 0 or index == count - 1:
+            labels.append({"x": _n(x), "text": str(report.period)})
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "lines": {
+            key: {"points": " ".join(f"{p['x']},{p['y']}" for p in pts), "dots": pts} for key, pts in lines.items()
+        },
+        "labels": labels,
+        "grid": [{"y": _n(_y(share)), "text": f"{int(share * 100)}%"} for share in (0, 0.25, 0.5, 0.75, 1)],
+        "count": count,
+    }
+
+
+def distribution(data):
+    """Each commune's value of a numeric sub-criterion as a dot on one axis, with the target line(s)."""
+    values = data["values"]
+    thresholds = [float(t.threshold) for t in data["targets"] if t.threshold is not None]
+    low = min(values + thresholds + [0])
+    high = max(values + thresholds + [1])
+    span = (high - low) or 1
+    width, height, pad = 600, 70, 20
+
+    def x(value):
+        return _n(pad + (width - 2 * pad) * (value - low) / span)
+
+    return {
+        **data,
+        "width": width,
+        "height": height,
+        "dots": [{"x": x(v), "value": v} for v in values],
+        "thresholds": [
+            {"x": x(float(t.threshold)), "zone": t.zone, "text": t.target_text}
+            for t in data["targets"]
+            if t.threshold is not None
+        ],
+        "low": f"{low:g}",
+        "high": f"{high:g}",
+        "right": width - pad,
+    }

@@ -1,0 +1,286 @@
+"""Dashboards of the coordination office and leaders. Every table here also exports to CSV and XLSX."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from communes import access
+
+from . import charts, dashboards, exports, services
+from .models import ReportingPeriod
+from .selectors import recent_periods
+
+
+def _period(request):
+    value = request.GET.get("period", "")
+    year, _sep, month = value.partition("-")
+    if year.isdigit() and month.isdigit():
+        period = ReportingPeriod.objects.filter(year=int(year), month=int(month)).first()
+        if period:
+            return period
+    return services.period_current()
+
+
+def _context(request, unit, period, tab):
+    return {
+        "unit": unit,
+        "period": period,
+        "periods": recent_periods(36),
+        "tab": tab,
+        "dashboard_units": dashboards.dashboard_units(request.user),
+        "query": request.GET.urlencode(),
+    }
+
+
+def _dashboard_unit(request, code):
+    """The unit whose dashboard is asked for: 403 for users without any dashboard role, 404 outside reach."""
+    if not request.user.is_superuser and not dashboards.dashboard_units(request.user):
+        raise PermissionDenied
+    return access.get_unit_or_404(request.user, code, "dashboard.view")
+
+
+def _export_format(request):
+    fmt = request.GET.get("format", "")
+    return fmt if fmt in ("csv", "xlsx") else None
+
+
+def _slug(unit, period, name):
+    return f"{name}-{unit.code}-{period.year}-{period.month:02d}"
+
+
+@login_required
+@require_GET
+def dashboard_home(request):
+    units = dashboards.dashboard_units(request.user)
+    if not units:
+        raise PermissionDenied
+    return redirect("reports:dashboard_overview", code=units[0].code)
+
+
+@login_required
+@require_GET
+def dashboard_overview(request, code):
+    unit = _dashboard_unit(request, code)
+    period = _period(request)
+    data = dashboards.overview(unit, period)
+    fmt = _export_format(request)
+    if fmt:
+        headers = [
+            _("Mã xã"),
+            _("Xã"),
+            _("Thuộc"),
+            _("Trạng thái"),
+            _("Nộp lúc"),
+            _("Tiêu chí đạt"),
+            _("Tổng tiêu chí"),
+            _("Tiểu tiêu chí đạt"),
+            _("Tổng tiểu tiêu chí"),
+            _("Đã nhập"),
+            _("Thay đổi tiêu chí so với tháng trước"),
+            _("Thay đổi tiểu tiêu chí so với tháng trước"),
+        ]
+        rows = (
+            [
+                r.commune.code,
+                r.commune.name,
+                r.commune.parent.name if r.commune.parent else "",
+                str(r.state_label),
+                timezone.localtime(r.report.submitted_at).strftime("%d/%m/%Y %H:%M")
+                if r.report and r.report.submitted_at
+                else "",
+                r.report.criteria_met if r.shows_numbers else None,
+                r.report.criteria_total if r.shows_numbers else None,
+                r.report.indicators_met if r.shows_numbers else None,
+                r.report.indicators_total if r.shows_numbers else None,
+                r.report.indicators_answered if r.report else 0,
+                r.criteria_change,
+                r.indicators_change,
+            ]
+            for r in data.rows
+        )
+        return exports.table_response(fmt, _slug(unit, period, "tong-quan"), headers, rows, _("Tổng quan"))
+    return render(
+        request,
+        "reports/dashboard/overview.html",
+        {**_context(request, unit, period, "overview"), "data": data, "totals": data.totals},
+    )
+
+
+@login_required
+@require_GET
+def dashboard_matrix(request, code):
+    unit = _dashboard_unit(request, code)
+    period = _period(request)
+    number = request.GET.get("criterion", "")
+    state = request.GET.get("state", "")
+    data = dashboards.matrix(
+        unit,
+        period,
+        criterion=int(number) if number.isdigit() else None,
+        zone=request.GET.get("zone", ""),
+        state=state if state in dashboards.STATES else "",
+        sort=request.GET.get("sort", "name"),
+    )
+    labels = {"met": _("Đạt"), "unmet": _("Chưa đạt"), "none": _("Chưa báo cáo")}
+    fmt = _export_format(request)
+    if fmt:
+        headers = [_("Mã xã"), _("Xã"), _("Trạng thái")] + [f"TC{c.number}. {c.name}" for c in data["columns"]]
+        rows = (
+            [row.commune.code, row.commune.name, str(row.state_label)] + [str(labels[kind]) for kind, _c in cells]
+            for row, cells in data["table"]
+        )
+        return exports.table_response(fmt, _slug(unit, period, "ma-tran"), headers, rows, _("Ma trận tiêu chí"))
+    return render(
+        request,
+        "reports/dashboard/matrix.html",
+        {
+            **_context(request, unit, period, "matrix"),
+            **data,
+            "states": dashboards.STATES,
+            "labels": labels,
+            "filters": {
+                "criterion": number,
+                "zone": request.GET.get("zone", ""),
+                "state": state,
+                "sort": request.GET.get("sort", "name"),
+            },
+        },
+    )
+
+
+@login_required
+@require_GET
+def dashboard_commune(request, code):
+    commune = access.get_unit_or_404(request.user, code, "unit.view")
+    if not commune.is_commune:
+        raise Http404
+    data = dashboards.commune_page(commune)
+    fmt = _export_format(request)
+    if fmt:
+        headers = [
+            _("Kỳ"),
+            _("Trạng thái"),
+            _("Tiêu chí đạt"),
+            _("Tổng tiêu chí"),
+            _("Tiểu tiêu chí đạt"),
+            _("Tổng tiểu tiêu chí"),
+            _("Nộp trễ"),
+        ]
+        rows = (
+            [
+                str(r.period),
+                r.get_status_display(),
+                r.criteria_met,
+                r.criteria_total,
+                r.indicators_met,
+                r.indicators_total,
+                _("Có") if r.is_late else _("Không"),
+            ]
+            for r in data["reports"]
+        )
+        return exports.table_response(fmt, f"xa-{commune.code}", headers, rows, commune.name)
+    return render(
+        request,
+        "reports/dashboard/commune.html",
+        {
+            "commune": commune,
+            **data,
+            "chart": charts.trajectory(data["trajectory"]),
+            "focus": request.GET.get("criterion", ""),
+            "can_dashboard": access.can(request.user, "dashboard.view", commune),
+        },
+    )
+
+
+@login_required
+@require_GET
+def dashboard_criterion(request, code, number):
+    unit = _dashboard_unit(request, code)
+    period = _period(request)
+    overview = dashboards.overview(unit, period)
+    criteria = dashboards.criteria_of(overview.rows)
+    criterion = next((c for c in criteria if c.number == number), None)
+    if criterion is None:
+        raise Http404
+    data = dashboards.criterion_page(unit, period, criterion)
+    fmt = _export_format(request)
+    if fmt:
+        labels = {True: _("Đạt"), False: _("Chưa đạt"), None: _("Chưa báo cáo")}
+        rows = ([row.commune.code, row.commune.name, str(labels[met])] for row, met in data["rows"])
+        return exports.table_response(
+            fmt,
+            _slug(unit, period, f"tieu-chi-{number}"),
+            [_("Mã xã"), _("Xã"), criterion.name],
+            rows,
+            f"TC{number}",
+        )
+    return render(
+        request,
+        "reports/dashboard/criterion.html",
+        {
+            **_context(request, unit, period, "criterion"),
+            **data,
+            "criterion": criterion,
+            "criteria": criteria,
+            "charts": [charts.distribution(d) for d in data["distributions"]],
+        },
+    )
+
+
+@login_required
+@require_GET
+def dashboard_rollup(request, code):
+    unit = _dashboard_unit(request, code)
+    period = _period(request)
+    data = dashboards.rollup(unit, period)
+    fmt = _export_format(request)
+    if fmt:
+        headers = [
+            _("Đơn vị"),
+            _("Xã đăng ký"),
+            _("Xã đã nộp"),
+            _("Nộp trễ"),
+            _("Xã đạt chuẩn"),
+            _("Tiêu chí hay chưa đạt"),
+        ]
+        rows = (
+            [
+                line["unit"].name,
+                line["enrolled"],
+                line["reporting"],
+                line["late"],
+                line["standard"],
+                "; ".join(f"{c.number}. {c.name} ({n})" for c, n in line["missed"]),
+            ]
+            for line in data["lines"]
+        )
+        return exports.table_response(fmt, _slug(unit, period, "tong-hop"), headers, rows, _("Tổng hợp"))
+    return render(request, "reports/dashboard/rollup.html", {**_context(request, unit, period, "rollup"), **data})
+
+
+@login_required
+@require_GET
+def dashboard_summary(request, code):
+    """One printable page for a leader: totals, the matrix in brief, the criteria most often missed."""
+    unit = _dashboard_unit(request, code)
+    period = _period(request)
+    data = dashboards.rollup(unit, period)
+    return render(
+        request,
+        "reports/dashboard/summary.html",
+        {**_context(request, unit, period, "summary"), **data, "totals": data["overview"].totals},
+    )
+
+
+@login_required
+@require_GET
+def dashboard_long_export(request, code):
+    unit = _dashboard_unit(request, code)
+    fmt = _export_format(request) or "csv"
+    return exports.table_response(
+        fmt, f"du-lieu-chi-tiet-{unit.code}", exports.LONG_HEADERS, exports.long_rows(unit), _("Dữ liệu chi tiết")
+    )

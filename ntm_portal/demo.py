@@ -103,6 +103,7 @@ def seed(*, reports=True):
         seed_enrolments()
     if reports:
         seed_reports()
+        seed_inspection()
     return DEMO_USERS
 
 
@@ -311,3 +312,122 @@ def seed_action_plan(official):
             due_date=due,
             status=status,
         )
+
+
+# --- The inspection of 14/04/2021 ---------------------------------------------------------------
+
+VISITS = [
+    ("school", "Trường THCS Xuân Trường", "Thôn 2"),
+    ("cultural_house", "Nhà văn hóa thôn 3", "Thôn 3"),
+    ("health_station", "Trạm Y tế xã Xuân Trường", "Thôn 1"),
+    ("sanitation", "Điểm tập kết rác thải thôn 5", "Thôn 5"),
+    ("garden", "Mô hình vườn hộ ông Lê Văn Hòa", "Thôn 4"),
+]
+
+
+def demo_photo(text, colour):
+    """A small JPEG standing in for a field photo (the demo ships no real photographs)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (800, 600), colour)
+    ImageDraw.Draw(image).text((40, 280), text, fill="white")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return SimpleUploadedFile("anh-hien-truong.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+def seed_inspection():
+    """Working group no. 1 inspects Xuân Trường on 14/04/2021: five sites, findings, follow-ups."""
+    from inspections.models import Assessment, Inspection
+    from inspections.services import action_from_finding, finding_add, inspection_create, visit_add
+    from reports.models import IndicatorStatus
+
+    commune = AdministrativeUnit.objects.get(code=XUAN_TRUONG_CODE)
+    if Inspection.objects.filter(commune=commune, date=datetime.date(2021, 4, 14)).exists():
+        return
+    User = get_user_model()
+    leader, office, official = (
+        User.objects.get(username=u) for u in ("totrt_thoxuan", "vpdp_thoxuan", "xa_xuantruong")
+    )
+    health = User.objects.get(username="phong_ythoxuan")
+    indicators = {i.code: i for i in CriteriaSet.objects.get(code=DEMO_SET_CODE).indicators.select_related("criterion")}
+    march = {
+        s.indicator.code: s.met
+        for s in IndicatorStatus.objects.filter(
+            report__commune=commune, report__period__year=2021, report__period__month=3
+        ).select_related("indicator")
+    }
+    # A school sub-criterion the commune declared met, where the team found a shortcoming: "disputed".
+    school_met = next((code for code in sorted(march) if code.startswith("5.") and march[code]), "5.1")
+    inspection = inspection_create(
+        commune=commune,
+        date=datetime.date(2021, 4, 14),
+        team_name="Tổ công tác số 1 huyện Thọ Xuân",
+        leader=leader,
+        members=[office, health],
+        purpose="Kiểm tra tiến độ xây dựng xã NTM nâng cao: trường học, nhà văn hóa thôn, trạm y tế, "
+        "vệ sinh môi trường, mô hình vườn hộ.",
+        created_by=leader,
+    )
+    findings = {
+        "school": (
+            school_met,
+            Assessment.SHORTCOMING,
+            "Nhà vệ sinh học sinh xuống cấp; thiếu phòng học bộ môn theo chuẩn.",
+            "Lập dự toán cải tạo nhà vệ sinh, bổ sung phòng bộ môn trong năm học 2021-2022.",
+        ),
+        "cultural_house": (
+            "6.1",
+            Assessment.SHORTCOMING,
+            "Nhà văn hóa thôn 3 thiếu trang thiết bị, sân chưa lát.",
+            "Huy động xã hội hóa mua sắm thiết bị, lát sân trước quý III/2021.",
+        ),
+        "health_station": (
+            "13.1",
+            Assessment.SHORTCOMING,
+            "Tỷ lệ tham gia BHYT mới đạt khoảng 88%.",
+            "Vận động hộ gia đình tham gia BHYT; phối hợp BHXH huyện rà soát danh sách.",
+        ),
+        "sanitation": (
+            "14.1",
+            Assessment.SERIOUS,
+            "Rác thải tồn đọng tại điểm tập kết thôn 5, chưa phân loại.",
+            "Thu gom dứt điểm; triển khai phân loại rác tại nguồn.",
+        ),
+        "garden": ("12.1", Assessment.MEETS, "", "Nhân rộng mô hình vườn mẫu ra các thôn."),
+    }
+    for (site_type, name, village), colour in zip(
+        VISITS, ["#2e7d32", "#6d4c41", "#1565c0", "#795548", "#558b2f"], strict=True
+    ):
+        visit = visit_add(
+            inspection=inspection,
+            site_type=site_type,
+            name=name,
+            village=village,
+            latitude=Decimal("19.925100"),
+            longitude=Decimal("105.462600"),
+        )
+        code, assessment, shortcoming, recommendation = findings[site_type]
+        finding = finding_add(
+            visit=visit,
+            indicator=indicators[code],
+            assessment=assessment,
+            shortcoming=shortcoming,
+            recommendation=recommendation,
+            photos=[demo_photo(name, colour)],
+            user=leader,
+        )
+        if assessment != Assessment.MEETS:
+            action_from_finding(
+                finding=finding,
+                created_by=leader,
+                title=recommendation,
+                owner_user=official,
+                owner_name="Lê Văn Thành",
+                owner_position="Phó Chủ tịch UBND xã",
+                owner_department="UBND xã",
+                due_date=datetime.date(2021, 9, 30),
+            )

@@ -14,6 +14,7 @@ urlpatterns = [
     path("units/", include("communes.urls")),
     path("criteria/", include("criteria.urls")),
     path("reports/", include("reports.urls")),
+    path("inspections/", include("inspections.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from communes import access
 from communes.models import AdministrativeUnit, UnitLevel
 from criteria.models import Criterion, Enrolment, IndicatorTarget
-from inspections.selectors import actions_of_commune
+from inspections.selectors import actions_of_commune, latest_findings, open_shortcomings
 
 from .models import IndicatorStatus, MonthlyReport, ReportingPeriod, ReportStatus
 
@@ -40,6 +40,7 @@ class OverviewRow:
     enrolment: Enrolment
     report: MonthlyReport | None
     previous: MonthlyReport | None
+    disputed: int = 0
 
     @property
     def state(self):
@@ -123,15 +124,28 @@ def _reports_by_commune(period, unit):
     return {r.commune_id: r for r in reports}
 
 
+def disputed_pairs(reports):
+    """{(commune id, indicator id)}: sub-criteria a report declares met while an inspection found a
+    shortcoming not yet resolved by the office ("disputed by inspection"). Two queries."""
+    pairs = open_shortcomings([r.commune_id for r in reports])
+    if not pairs:
+        return set()
+    met = IndicatorStatus.objects.filter(
+        report__in=reports, met=True, indicator_id__in={indicator for _commune, indicator in pairs}
+    ).values_list("report__commune_id", "indicator_id")
+    return pairs & set(met)
+
+
 def overview(unit, period):
     """Every enrolled commune below `unit` with its report for `period` and the previous month's."""
     current = _reports_by_commune(period, unit)
     previous = _reports_by_commune(previous_period(period), unit)
+    disputed = Counter(commune for commune, _indicator in disputed_pairs(list(current.values())))
     return Overview(
         unit=unit,
         period=period,
         rows=[
-            OverviewRow(e.commune, e, current.get(e.commune_id), previous.get(e.commune_id))
+            OverviewRow(e.commune, e, current.get(e.commune_id), previous.get(e.commune_id), disputed[e.commune_id])
             for e in enrolled_communes(unit)
         ],
     )
@@ -196,7 +210,9 @@ def commune_page(commune):
         "trajectory": reported,
         "latest": latest,
         "criteria": criteria,
+        "disputed": {indicator for _c, indicator in disputed_pairs([latest])} if latest else set(),
         "actions": list(actions_of_commune(commune, open_only=True)),
+        "findings": list(latest_findings(commune)),
     }
 
 

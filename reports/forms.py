@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from core.tabular import parse_decimal
 from core.uploads import evidence_validator
+from core.widgets import DayFirstDateInput
 from criteria.models import PERCENT_KINDS, IndicatorKind
 
 from . import scoring
@@ -34,14 +35,6 @@ class NumberField(forms.CharField):
 
     def widget_attrs(self, widget):
         return {**super().widget_attrs(widget), "inputmode": "decimal", "autocomplete": "off"}
-
-
-class DayFirstDateInput(forms.DateInput):
-    """dd/mm/yyyy whatever the browser's locale (a native date picker would follow the browser)."""
-
-    def __init__(self, attrs=None):
-        attrs = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off", **(attrs or {})}
-        super().__init__(attrs=attrs, format="%d/%m/%Y")
 
 
 def _met_to_python(value):

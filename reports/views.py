@@ -12,6 +12,7 @@ from communes.models import Role
 from core.uploads import CONTENT_TYPES
 
 from . import selectors, services, spreadsheet
+from .dashboards import disputed_pairs
 from .forms import DeadlineForm, ReasonForm, ReportForm, ReviewForm, SpreadsheetUploadForm
 from .models import EvidenceFile, Notification, ReportingPeriod
 
@@ -86,6 +87,7 @@ def report_detail(request, pk):
         request,
         "reports/report_detail.html",
         {
+            "disputed": {indicator for _c, indicator in disputed_pairs([report])},
             "report": report,
             "statuses": selectors.report_statuses(report, departments),
             "departments": departments,

@@ -31,3 +31,21 @@ document.addEventListener("DOMContentLoaded", function () {
     button.addEventListener("click", function () { window.print(); });
   });
 });
+
+document.addEventListener("DOMContentLoaded", function () {
+  // "Use my position": fill the visit's coordinates from the phone's geolocation.
+  document.querySelectorAll(".js-gps").forEach(function (button) {
+    var form = button.form;
+    var status = form.querySelector(".js-gps-status");
+    button.addEventListener("click", function () {
+      if (!navigator.geolocation) { status.textContent = "Thiết bị không hỗ trợ định vị."; return; }
+      status.textContent = "Đang lấy vị trí…";
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        form.querySelector(".js-gps-lat").value = pos.coords.latitude.toFixed(6);
+        form.querySelector(".js-gps-lng").value = pos.coords.longitude.toFixed(6);
+        status.textContent = "Đã lấy vị trí (±" + Math.round(pos.coords.accuracy) + " m).";
+      }, function () { status.textContent = "Không lấy được vị trí; có thể bỏ trống."; },
+      { enableHighAccuracy: true, timeout: 15000 });
+    });
+  });
+});

@@ -21,6 +21,7 @@ ACTIONS = {
     "dashboard.view": frozenset({Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.DEPARTMENT}),
     "inspection.edit": frozenset({Role.INSPECTOR, Role.OFFICE}),
     "meeting.edit": frozenset({Role.OFFICE}),
+    "meeting.view": frozenset({Role.OFFICE, Role.LEADER, Role.COMMUNE_OFFICIAL}),
     "action.edit": frozenset({Role.COMMUNE_OFFICIAL, Role.OFFICE, Role.INSPECTOR}),
 }
 

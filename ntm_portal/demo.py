@@ -104,6 +104,7 @@ def seed(*, reports=True):
     if reports:
         seed_reports()
         seed_inspection()
+        seed_meeting()
     return DEMO_USERS
 
 
@@ -431,3 +432,84 @@ def seed_inspection():
                 owner_department="UBND xã",
                 due_date=datetime.date(2021, 9, 30),
             )
+
+
+# --- The working session of the afternoon of 14/04/2021 -----------------------------------------
+
+COMMUNE_BOARD = [
+    "Ông Lê Văn Thành - Phó Chủ tịch UBND xã, Phó Trưởng Ban quản lý xây dựng NTM xã Xuân Trường",
+    "Bà Trần Thị Hương - Công chức Văn hóa - Xã hội, thành viên Ban quản lý NTM xã",
+    "Ông Nguyễn Văn Bình - Công chức Địa chính - Xây dựng, thành viên Ban quản lý NTM xã",
+    "Trưởng các thôn 1, 2, 3, 4, 5",
+]
+REMARKS = [
+    (
+        "Phạm Văn Đức, Tổ trưởng Tổ công tác số 1",
+        5,
+        "Trường THCS còn thiếu phòng học bộ môn; nhà vệ sinh học sinh xuống cấp.",
+    ),
+    ("Đỗ Thị Mai, Trưởng phòng Y tế", 13, "Tỷ lệ tham gia BHYT mới đạt khoảng 88%, cần vận động hộ gia đình tham gia."),
+    (
+        "Nguyễn Thị Hà, Chánh Văn phòng Điều phối NTM",
+        14,
+        "Rác thải tồn đọng tại điểm tập kết thôn 5; chưa phân loại tại nguồn.",
+    ),
+]
+CONCLUSIONS = (
+    "Ghi nhận xã Xuân Trường đã đạt 9/15 tiêu chí, 25/41 tiểu tiêu chí xã NTM nâng cao. Để về đích đúng hạn, "
+    "đề nghị xã:\n"
+    "1. Xây dựng lộ trình cụ thể cho từng tiêu chí chưa đạt, rõ người, rõ việc, rõ thời gian hoàn thành.\n"
+    "2. Phân công nhiệm vụ cho từng thành viên Ban quản lý NTM xã; phối hợp với các phòng, ngành huyện về nguồn lực.\n"
+    "3. Báo cáo tiến độ về huyện (qua Văn phòng Điều phối NTM) trước ngày 25 hằng tháng."
+)
+DIRECTIVES = [
+    (
+        "Xây dựng lộ trình thực hiện từng tiêu chí chưa đạt, gửi Văn phòng Điều phối NTM huyện",
+        "UBND xã Xuân Trường",
+        datetime.date(2021, 4, 30),
+    ),
+    ("Vận động người dân tham gia BHYT đạt tỷ lệ ≥ 95%", "UBND xã, Trạm Y tế xã", datetime.date(2021, 6, 30)),
+    (
+        "Thu gom dứt điểm rác thải tồn đọng thôn 5; triển khai phân loại rác tại nguồn",
+        "UBND xã, các thôn",
+        datetime.date(2021, 5, 31),
+    ),
+    ("Báo cáo tiến độ về huyện qua Văn phòng Điều phối NTM trước ngày 25 hằng tháng", "UBND xã Xuân Trường", None),
+]
+
+
+def seed_meeting():
+    from inspections.models import Inspection
+    from reports import meetings
+    from reports.models import Meeting
+
+    commune = AdministrativeUnit.objects.get(code=XUAN_TRUONG_CODE)
+    if Meeting.objects.filter(commune=commune, year=2021).exists():
+        return
+    User = get_user_model()
+    chair, secretary, inspector, health = (
+        User.objects.get(username=u) for u in ("lanhdao_thoxuan", "vpdp_thoxuan", "totrt_thoxuan", "phong_ythoxuan")
+    )
+    criteria = {c.number: c for c in CriteriaSet.objects.get(code=DEMO_SET_CODE).criteria.all()}
+    meeting = meetings.meeting_create(
+        commune=commune,
+        issuing_unit=AdministrativeUnit.objects.get(code=DISTRICT_CODE),
+        inspection=Inspection.objects.filter(commune=commune, date=datetime.date(2021, 4, 14)).first(),
+        created_by=secretary,
+        subject="Làm việc với xã Xuân Trường về tiến độ xây dựng xã nông thôn mới nâng cao",
+        place="Hội trường UBND xã Xuân Trường",
+        started_at=_local(2021, 4, 14, 14),
+        ended_at=_local(2021, 4, 14, 16) + datetime.timedelta(minutes=30),
+        chair=chair,
+        chair_position="Phó Chủ tịch UBND huyện Thọ Xuân",
+        secretary=secretary,
+        secretary_position="Chánh Văn phòng Điều phối NTM huyện",
+        attendees=[inspector, health],
+        guests="\n".join(COMMUNE_BOARD),
+        conclusions=CONCLUSIONS,
+        recipients="Thường trực Huyện ủy, HĐND, UBND huyện (b/c)\nUBND xã Xuân Trường\nThành viên Tổ công tác số 1",
+    )
+    for speaker, number, text in REMARKS:
+        meetings.remark_add(meeting=meeting, speaker=speaker, criterion=criteria[number], text=text)
+    for text, owner, due in DIRECTIVES:
+        meetings.directive_add(meeting=meeting, text=text, owner=owner, due_date=due, created_by=secretary)

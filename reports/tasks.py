@@ -63,3 +63,11 @@ def send_reminder(reminder_id):
     from . import reminders
 
     return reminders.send(reminder_id)
+
+
+@shared_task(bind=True, max_retries=3, default_retry_delay=30)
+def render_minutes(self, meeting_id):
+    """Render a meeting's minutes to PDF (WeasyPrint); ids only, safe to run twice."""
+    from .meetings import minutes_render
+
+    return minutes_render(meeting_id)

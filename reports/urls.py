@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_dashboard, views_plan
+from . import views, views_dashboard, views_meetings, views_plan
 
 app_name = "reports"
 urlpatterns = [
@@ -36,4 +36,18 @@ urlpatterns += [
         name="dashboard_criterion",
     ),
     path("commune/<str:code>/", views_dashboard.dashboard_commune, name="dashboard_commune"),
+]
+
+urlpatterns += [
+    path("meetings/", views_meetings.meeting_list, name="meeting_list"),
+    path("meetings/new/", views_meetings.meeting_create, name="meeting_create"),
+    path("meetings/<int:pk>/", views_meetings.meeting_detail, name="meeting_detail"),
+    path("meetings/<int:pk>/edit/", views_meetings.meeting_edit, name="meeting_edit"),
+    path("meetings/<int:pk>/remarks/", views_meetings.remark_add, name="meeting_remark_add"),
+    path("meetings/<int:pk>/directives/", views_meetings.directive_add, name="meeting_directive_add"),
+    path("meetings/<int:pk>/finalise/", views_meetings.meeting_finalise, name="meeting_finalise"),
+    path("meetings/<int:pk>/reopen/", views_meetings.meeting_reopen, name="meeting_reopen"),
+    path("meetings/<int:pk>/render/", views_meetings.meeting_render, name="meeting_render"),
+    path("meetings/<int:pk>/pdf/", views_meetings.meeting_pdf, name="meeting_pdf"),
+    path("meetings/<int:pk>/pdf/status/", views_meetings.meeting_pdf_status, name="meeting_pdf_status"),
 ]

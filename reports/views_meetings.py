@@ -1,0 +1,229 @@
+"""Working sessions and their minutes: the office writes them, leaders and the commune download them."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from communes import access
+from communes.models import Role
+from criteria.models import Criterion
+from inspections.models import Inspection
+
+from . import meetings
+from .forms_meetings import DirectiveForm, MeetingEditForm, MeetingForm, RemarkForm, ReopenForm
+from .models import Meeting, MinutesState
+
+
+def meetings_visible_to(user):
+    """Sessions of communes the user reaches with a role that may read minutes (others: 404)."""
+    meetings_qs = access.scope_by_unit(Meeting.objects.all(), user, unit_field="commune")
+    if user.is_superuser:
+        return meetings_qs
+    reach = Q(pk__in=[])
+    for unit in access.units_with_role(user, *access.ACTIONS["meeting.view"]):
+        reach |= Q(commune__path__startswith=unit.path)
+    return meetings_qs.filter(reach)
+
+
+def _meeting(user, pk, action="meeting.view"):
+    meeting = (
+        meetings_visible_to(user)
+        .select_related("commune", "issuing_unit", "chair", "secretary", "inspection")
+        .filter(pk=pk)
+        .first()
+    )
+    if meeting is None:
+        raise Http404
+    access.check(user, action, meeting.commune)
+    return meeting
+
+
+def _office_units(user):
+    units = access.units_with_role(user, Role.OFFICE)
+    if not units and not user.is_superuser:
+        raise PermissionDenied
+    return units
+
+
+def _people(units):
+    reach = Q(pk__in=[])
+    for unit in units:
+        reach |= Q(memberships__unit__path__startswith=unit.path)
+    return get_user_model().objects.filter(reach, is_active=True).distinct().order_by("last_name", "first_name")
+
+
+@login_required
+@require_GET
+def meeting_list(request):
+    items = meetings_visible_to(request.user).select_related("commune", "issuing_unit")[:200]
+    can_create = bool(access.units_with_role(request.user, Role.OFFICE))
+    return render(request, "reports/meetings/meeting_list.html", {"meetings": items, "can_create": can_create})
+
+
+@login_required
+def meeting_create(request):
+    units = _office_units(request.user)
+    communes = access.communes_visible_to(request.user).filter(enrolments__active=True).order_by("name")
+    form = MeetingForm(
+        request.POST or None,
+        communes=communes,
+        people=_people(units),
+        inspections=Inspection.objects.filter(commune__in=communes).select_related("commune"),
+        initial={"secretary": request.user, "commune": request.GET.get("commune")},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        commune = data.pop("commune")
+        access.check(request.user, "meeting.edit", commune)
+        issuing_unit = next(u for u in units if commune.path.startswith(u.path))
+        meeting = meetings.meeting_create(
+            commune=commune,
+            issuing_unit=issuing_unit,
+            created_by=request.user,
+            attendees=data.pop("attendees"),
+            **data,
+        )
+        messages.success(request, _("Đã tạo buổi làm việc, biên bản số %(n)s.") % {"n": meeting.number_text})
+        return redirect("reports:meeting_detail", pk=meeting.pk)
+    return render(request, "reports/meetings/meeting_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def meeting_detail(request, pk):
+    meeting = _meeting(request.user, pk)
+    can_edit = access.can(request.user, "meeting.edit", meeting.commune)
+    context = {
+        "meeting": meeting,
+        "can_edit": can_edit,
+        "remarks": meeting.remarks.select_related("criterion"),
+        "directives": meeting.directives.select_related("action"),
+    }
+    if can_edit:
+        criteria = (
+            Criterion.objects.filter(criteria_set__reports=meeting.frozen_report_id).order_by("number")
+            if meeting.frozen_report_id
+            else Criterion.objects.none()
+        )
+        context.update(
+            edit_form=MeetingEditForm(instance=meeting, people=_people([meeting.issuing_unit])),
+            remark_form=RemarkForm(criteria=criteria),
+            directive_form=DirectiveForm(),
+            reopen_form=ReopenForm(),
+        )
+    return render(request, "reports/meetings/meeting_detail.html", context)
+
+
+@login_required
+@require_GET
+def meeting_pdf_status(request, pk):
+    """htmx: the PDF's state; the fragment keeps polling until the PDF is ready or failed."""
+    meeting = _meeting(request.user, pk)
+    return render(request, "reports/meetings/_pdf_status.html", {"meeting": meeting})
+
+
+@login_required
+@require_GET
+def meeting_pdf(request, pk):
+    meeting = _meeting(request.user, pk)
+    if meeting.pdf_state != MinutesState.READY or not meeting.pdf:
+        raise Http404
+    filename = f"bien-ban-{meeting.number}-{meeting.year}-{meeting.commune.code}.pdf"
+    return FileResponse(meeting.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
+
+
+def _edit_action(request, pk, handler, success):
+    meeting = _meeting(request.user, pk, "meeting.edit")
+    try:
+        if handler(meeting):
+            messages.success(request, success)
+    except meetings.MeetingError as error:
+        messages.error(request, str(error))
+    return redirect("reports:meeting_detail", pk=meeting.pk)
+
+
+@login_required
+@require_POST
+def meeting_edit(request, pk):
+    def handle(meeting):
+        form = MeetingEditForm(
+            request.POST, instance=Meeting.objects.get(pk=meeting.pk), people=_people([meeting.issuing_unit])
+        )
+        if not form.is_valid():
+            messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+            return False
+        data = dict(form.cleaned_data)
+        meetings.meeting_update(meeting=meeting, attendees=data.pop("attendees"), **data)
+        return True
+
+    return _edit_action(request, pk, handle, _("Đã lưu; biên bản PDF đang được tạo lại."))
+
+
+@login_required
+@require_POST
+def remark_add(request, pk):
+    def handle(meeting):
+        criteria = Criterion.objects.filter(criteria_set__reports=meeting.frozen_report_id)
+        form = RemarkForm(request.POST, criteria=criteria)
+        if not form.is_valid():
+            messages.error(request, _("Cần ghi người phát biểu và nội dung."))
+            return False
+        meetings.remark_add(meeting=meeting, **form.cleaned_data)
+        return True
+
+    return _edit_action(request, pk, handle, _("Đã thêm ý kiến phát biểu."))
+
+
+@login_required
+@require_POST
+def directive_add(request, pk):
+    def handle(meeting):
+        form = DirectiveForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+            return False
+        meetings.directive_add(meeting=meeting, created_by=request.user, **form.cleaned_data)
+        return True
+
+    return _edit_action(
+        request, pk, handle, _("Đã thêm nhiệm vụ; nhiệm vụ có thời hạn được đưa vào danh sách theo dõi.")
+    )
+
+
+@login_required
+@require_POST
+def meeting_finalise(request, pk):
+    return _edit_action(
+        request, pk, lambda m: meetings.meeting_finalise(meeting=m, user=request.user), _("Đã hoàn tất biên bản.")
+    )
+
+
+@login_required
+@require_POST
+def meeting_reopen(request, pk):
+    def handle(meeting):
+        form = ReopenForm(request.POST)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        meetings.meeting_reopen(meeting=meeting, user=request.user, reason=reason)
+        return True
+
+    return _edit_action(request, pk, handle, _("Đã mở lại biên bản để chỉnh sửa."))
+
+
+@login_required
+@require_POST
+def meeting_render(request, pk):
+    """Try rendering again (after a failure)."""
+
+    def handle(meeting):
+        Meeting.objects.filter(pk=meeting.pk).update(pdf_state=MinutesState.PENDING)
+        meetings.queue_render(meeting)
+        return True
+
+    return _edit_action(request, pk, handle, _("Đang tạo lại biên bản PDF."))

@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: run test install install-dev messages setup lint
+.PHONY: run test install install-dev messages setup lint backup restore
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -25,6 +25,7 @@ messages: $(VENV)/.installed
 
 # Migrate, load the reference data and the demo story (all idempotent).
 setup: messages
+	@mkdir -p var
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_reference_data
 	$(PY) manage.py seed_demo
@@ -38,3 +39,11 @@ lint: $(VENV)/.installed-dev
 
 test: $(VENV)/.installed-dev messages
 	$(VENV)/bin/pytest
+
+# Backups of a PostgreSQL installation (DATABASE_URL and MEDIA_ROOT from the environment or .env).
+backup:
+	scripts/backup.sh $(DIR)
+
+restore:
+	@test -n "$(DIR)" || (echo "usage: make restore DIR=var/backups/<timestamp>" && exit 2)
+	scripts/restore.sh $(DIR)

@@ -202,12 +202,15 @@ def report_history(request, pk):
 def evidence_download(request, pk):
     evidence = get_object_or_404(
         access.scope_by_unit(
-            EvidenceFile.objects.select_related("status__report__commune"),
+            EvidenceFile.objects.select_related("status__report__commune", "status__indicator__criterion"),
             request.user,
             unit_field="status__report__commune",
         ),
         pk=pk,
     )
+    departments = selectors.department_filter(request.user, evidence.status.report.commune)
+    if departments is not None and evidence.status.indicator.criterion.responsible_department not in departments:
+        raise Http404  # a department sees the evidence of its own criteria only
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:

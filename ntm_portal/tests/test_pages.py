@@ -115,3 +115,42 @@ def test_vietnamese_is_the_default_even_for_an_english_browser(db, client):
 def test_names_are_shown_family_name_first(demo, client):
     client.login(username="vpdp_thoxuan", password=DEMO_PASSWORD)
     assert "Nguyễn Thị Hà" in client.get("/").content.decode()
+
+
+def test_repeated_failed_logins_lock_the_account(demo, client, settings):
+    settings.AXES_ENABLED = True
+    for _attempt in range(4):
+        response = client.post("/accounts/login/", {"username": "xa_xuantruong", "password": "sai-mat-khau"})
+        assert response.status_code == 200 and "mật khẩu chính xác" in response.content.decode()
+    fifth = client.post("/accounts/login/", {"username": "xa_xuantruong", "password": "sai-mat-khau"})
+    assert fifth.status_code == 429
+    response = client.post("/accounts/login/", {"username": "xa_xuantruong", "password": DEMO_PASSWORD})
+    assert response.status_code == 429
+    assert "Tài khoản tạm khóa" in response.content.decode()
+    other = client.post("/accounts/login/", {"username": "xa_xuanhoa", "password": DEMO_PASSWORD})
+    assert other.status_code == 302  # only that account is locked, not the office's whole network
+
+
+def test_security_headers(demo, client):
+    response = client.get("/accounts/login/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    body = response.content.decode()
+    assert "<script>" not in body and " onclick=" not in body and "<style>" not in body
+
+
+def test_production_cookies_are_secure_http_only_and_same_site():
+    from ntm_portal.tests.test_settings import PRODUCTION, manage
+
+    result = manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+        "s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE, s.DEBUG)",
+        env_overrides=PRODUCTION,
+    )
+    assert result.stdout.split() == ["True", "True", "True", "True", "Lax", "False"], result.stderr

@@ -81,3 +81,52 @@ def test_office_reads_the_overview_and_the_matrix(live_server, new_page, demo_re
     page.screenshot(path=os.path.join(SCREENSHOTS, "dashboard-matrix.png"), full_page=True)
     page.locator("#matrix-table a.cell-unmet").first.click()  # drill down into a commune's criterion
     assert page.locator("details[open]").count() == 1
+
+
+def test_leader_downloads_the_minutes_as_a_real_pdf(live_server, new_page, demo_reports, tmp_path):
+    import subprocess
+
+    from ntm_portal.demo import seed_inspection, seed_meeting
+
+    seed_inspection()
+    seed_meeting()  # rendered in-process (eager tasks) as soon as each change commits
+    page = new_page()
+    sign_in(page, live_server.url, "lanhdao_thoxuan")
+    page.locator("main").get_by_text("Biên bản làm việc").click()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Tải biên bản PDF").first.click()
+    path = tmp_path / "bien-ban.pdf"
+    download_info.value.save_as(path)
+    assert path.read_bytes()[:5] == b"%PDF-"
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "BIÊN BẢN" in text and "9/15" in text and "25/41" in text
+
+
+def test_office_accepts_the_resubmission_and_reads_the_dashboard(live_server, new_page, users, xuan_truong):
+    from reports.services import report_return, report_submit
+
+    april = report_open(commune=xuan_truong, period=period_for(2021, 4))
+    fill(april, users["xa_xuantruong"], criteria_met=9, indicators_met=25)
+    april = report_submit(report=april, user=users["xa_xuantruong"])
+    report_return(report=april, user=users["vpdp_thoxuan"], reason="Bổ sung minh chứng")
+
+    commune = new_page(viewport=(390, 844))
+    sign_in(commune, live_server.url, "xa_xuantruong")
+    commune.goto(f"{live_server.url}/reports/{april.pk}/")
+    assert "Bổ sung minh chứng" in commune.locator(".alert-warning").inner_text()
+    commune.click("button[name=submit]")
+    assert "Đã nộp báo cáo" in commune.content()
+
+    office = new_page()
+    sign_in(office, live_server.url, "vpdp_thoxuan")
+    office.goto(f"{live_server.url}/reports/{april.pk}/")
+    office.fill("#id_comment", "Đã đủ minh chứng.")
+    office.click("button[value=accept]")
+    assert "Đã duyệt báo cáo." in office.content()
+    assert MonthlyReport.objects.get(pk=april.pk).status == ReportStatus.ACCEPTED
+    office.goto(f"{live_server.url}/")
+    office.get_by_role("link", name="Bảng điều khiển — Huyện Thọ Xuân").click()
+    office.select_option("#period", "2021-4")
+    office.wait_for_url("**period=2021-4**")
+    row = office.locator("#overview-table tr", has_text="Xã Xuân Trường")
+    assert "Đã duyệt" in row.inner_text() and "9/15" in row.inner_text()

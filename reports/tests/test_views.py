@@ -266,3 +266,17 @@ def test_value_typed_with_vietnamese_comma(report, official):
     s23 = status_by_code(report, "2.3")
     official.post(edit_url(report), form_data(report, save="1", **{f"value_{s23.pk}": "3,75"}))
     assert IndicatorStatus.objects.get(pk=s23.pk).value == Decimal("3.75")
+
+
+def test_department_cannot_download_other_departments_evidence(report, official, users, client_for):
+    s22 = status_by_code(report, "2.2")  # Giao thông: not the health department's
+    s131 = status_by_code(report, "13.1")  # Y tế
+    upload = {
+        f"evidence_{s22.pk}": SimpleUploadedFile("a.png", png_bytes()),
+        f"evidence_{s131.pk}": SimpleUploadedFile("b.png", png_bytes()),
+    }
+    assert official.post(edit_url(report), form_data(report, save="1", **upload)).status_code == 302
+    roads, health = EvidenceFile.objects.get(status=s22), EvidenceFile.objects.get(status=s131)
+    department = client_for(users["phong_ythoxuan"])
+    assert department.get(reverse("reports:evidence_download", args=[health.pk])).status_code == 200
+    assert department.get(reverse("reports:evidence_download", args=[roads.pk])).status_code == 404

@@ -1,0 +1,383 @@
+"""Permission matrix: every URL pattern of the project × every role × GET and POST → expected status.
+
+The routes come from the URL resolver, so a new URL without a row in MATRIX (or in the explicit
+skip lists) fails the test, and so does a row whose route no longer exists.
+
+One world is built (the demo story with its reports, inspection and working session, plus another
+district with its own coordination office); every request runs inside a savepoint that is rolled
+back, so a POST that changes something does not change what later requests see.
+
+Roles, in the column order of MATRIX (anonymous is a keyword of `row`, login redirect by default):
+    same   commune official of Xuân Trường (15514), the commune every object belongs to
+    other  commune official of Xuân Hòa (15517), same district
+    office coordination office of Thọ Xuân (395)
+    o_off  coordination office of another district (Như Xuân, 402)
+    insp   inspector of Thọ Xuân
+    dept   department (Phòng Y tế) of Thọ Xuân
+    lead   leader of Thọ Xuân
+
+Codes: a number is the expected status; "L" is a 302 to the login page; "302" is a redirect
+anywhere else (a permitted POST answering with a message). POSTs carry an empty body (the test
+client does not check CSRF), so form views answer as they do for an incomplete form.
+"""
+
+import datetime
+import io
+import time
+
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+LOGIN_URL = "/accounts/login/"
+
+USER_ROLES = ("same", "other", "office", "o_off", "insp", "dept", "lead")
+ROLES = ("anonymous", *USER_ROLES)
+USERNAMES = {
+    "same": "xa_xuantruong",
+    "other": "xa_xuanhoa",
+    "office": "vpdp_thoxuan",
+    "o_off": "vpdp_khac",
+    "insp": "totrt_thoxuan",
+    "dept": "phong_ythoxuan",
+    "lead": "lanhdao_thoxuan",
+}
+
+# Not in the matrix, on purpose: Django's own admin, the language switch and the auth views.
+SKIPPED_NAMESPACES = {"admin"}
+SKIPPED_NAMES = {
+    "set_language",
+    "login",
+    "logout",
+    "password_change",
+    "password_change_done",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
+# Unnamed patterns are keyed in MATRIX by their full pattern ("/favicon.ico"); none is skipped.
+SKIPPED_UNNAMED = set()
+
+
+# --- The matrix ---------------------------------------------------------------------------------
+
+
+def row(get, post, *, anonymous=("L", "L"), **kwargs):
+    """One route: `get`/`post` list the codes of the seven signed-in roles (in USER_ROLES order);
+    `kwargs` name the URL's arguments, each a key of the world (see `world`)."""
+    get_codes, post_codes = get.split(), post.split()
+    assert len(get_codes) == len(post_codes) == len(USER_ROLES), (get, post)
+    expected = {"anonymous": anonymous}
+    for role, g, p in zip(USER_ROLES, get_codes, post_codes, strict=True):
+        expected[role] = (g, p)
+    return {"kwargs": kwargs, "expected": expected}
+
+
+def same(code):
+    return " ".join([code] * len(USER_ROLES))
+
+
+#          same  other office o_off insp  dept  lead
+ALL_200 = same("200")
+ALL_405 = same("405")
+# Seen by everyone who reaches Xuân Trường; a 404 for the commune next door and the other district.
+REACH_200 = "200   404   200   404   200   200   200"
+# Commune official's actions on its own report (report.edit): the office and others only look at it.
+EDIT_302 = "302   404   403   404   403   403   403"
+# The office's review of a report (report.review).
+REVIEW_302 = "403   404   302   404   403   403   403"
+# Office-wide pages not bound to a unit (reporting periods): any coordination office.
+OFFICES_200 = "403   403   200   200   403   403   403"
+OFFICES_302 = "403   403   302   302   403   403   403"
+# Dashboards of district 395 (dashboard.view): officials have no dashboard at all (403);
+# the other district's office has one, but not this one (404).
+DASHBOARD_200 = "403   403   200   404   200   200   200"
+# Minutes are for the office, the leader and the commune (meeting.view); an inspector or a department
+# reaching the commune gets a 404, not a 403: meetings_visible_to() hides them (documented there).
+MEETING_200 = "200   404   200   404   404   404   200"
+# Changing the minutes is the office's (meeting.edit); the commune and the leader only read them (403).
+MEETING_EDIT_302 = "403   404   302   404   404   404   403"
+# Field work of an inspection (inspection.edit): the inspector and the office.
+INSPECT_200 = "403   404   200   404   200   403   403"
+INSPECT_302 = "403   404   302   404   302   403   403"
+# An empty POST to a view built with `Form(request.POST or None)` leaves the form unbound (an empty
+# QueryDict is falsy): the blank form is shown again with a 200, as for a GET.
+INSPECT_REDISPLAY = "403   404   200   404   200   403   403"
+
+MATRIX = {
+    # --- ntm_portal ---
+    "home": row(ALL_200, ALL_200),  # the home page answers any method with the role's page
+    "healthz": row(ALL_200, ALL_405, anonymous=("200", "405")),  # public, GET only
+    "/favicon.ico": row(same("301"), same("301"), anonymous=("301", "301")),  # public, to the static file
+    # --- communes ---
+    "communes:unit_list": row(ALL_200, ALL_200),
+    "communes:unit_detail": row(REACH_200, REACH_200, code="commune"),
+    # --- criteria: the sets are public reference, any signed-in user reads them ---
+    "criteria:set_list": row(ALL_200, ALL_200),
+    "criteria:set_detail": row(ALL_200, ALL_200, code="criteria_set"),
+    # --- reports ---
+    "reports:report_list": row(ALL_200, ALL_405),
+    # The April report exists already: opening it again redirects to it.
+    "reports:report_open": row(ALL_405, EDIT_302, code="commune", year="year", month="month"),
+    "reports:report_detail": row(REACH_200, ALL_405, pk="report"),
+    # The April report is submitted: the commune's save is refused with a message and a redirect.
+    "reports:report_edit": row(ALL_405, EDIT_302, pk="report"),
+    # htmx preview: renders the summary line for whatever was typed (nothing here).
+    "reports:report_preview": row(ALL_405, "200 404 403 404 403 403 403", pk="report"),
+    # No decision / no reason: refused with a message and a redirect to the report.
+    "reports:report_review": row(ALL_405, REVIEW_302, pk="report"),
+    "reports:report_reopen": row(ALL_405, REVIEW_302, pk="report"),
+    "reports:report_history": row(REACH_200, ALL_405, pk="report"),
+    "reports:report_xlsx": row(REACH_200, ALL_405, pk="report"),
+    "reports:report_xlsx_upload": row(ALL_405, EDIT_302, pk="report"),  # no file: message + redirect
+    # The evidence file sits on a sub-criterion of criterion 13 (Y tế), the department's own sector.
+    "reports:evidence_download": row(REACH_200, ALL_405, pk="evidence"),
+    "reports:period_list": row(OFFICES_200, OFFICES_302),  # POST: makes sure the next periods exist
+    "reports:period_deadline": row(ALL_405, OFFICES_302, pk="period"),  # invalid form: message + redirect
+    "reports:notification_list": row(ALL_200, ALL_405),
+    "reports:notification_read": row(ALL_405, same("302")),  # one's own notifications only
+    # The action plan: everyone reaching the commune reads it; the commune, office and inspector add to it
+    # (action.edit); an empty form is re-rendered with errors (400).
+    "reports:action_plan": row(REACH_200, "400 404 400 404 400 403 403", code="commune"),
+    # action_edit binds `request.POST or None`: an empty POST shows the form again (200).
+    "reports:action_edit": row("200 404 200 404 200 403 403", "200 404 200 404 200 403 403", pk="action"),
+    # Dashboards.
+    "reports:dashboard_home": row("403 403 302 302 302 302 302", ALL_405),  # to the user's first dashboard
+    "reports:dashboard_overview": row(DASHBOARD_200, ALL_405, code="district"),
+    "reports:dashboard_matrix": row(DASHBOARD_200, ALL_405, code="district"),
+    "reports:dashboard_rollup": row(DASHBOARD_200, ALL_405, code="district"),
+    "reports:dashboard_summary": row(DASHBOARD_200, ALL_405, code="district"),
+    "reports:dashboard_long_export": row(DASHBOARD_200, ALL_405, code="district"),
+    "reports:dashboard_criterion": row(DASHBOARD_200, ALL_405, code="district", number="number"),
+    "reports:dashboard_commune": row(REACH_200, ALL_405, code="commune"),  # the commune's own page too
+    # Working sessions and minutes.
+    "reports:meeting_list": row(ALL_200, ALL_405),  # each sees the sessions it may read (maybe none)
+    # Any coordination office may open the form (its own communes in the choices); empty POST: the form
+    # again (unbound, see INSPECT_REDISPLAY).
+    "reports:meeting_create": row(OFFICES_200, OFFICES_200),
+    "reports:meeting_detail": row(MEETING_200, ALL_405, pk="meeting"),
+    "reports:meeting_edit": row(ALL_405, MEETING_EDIT_302, pk="meeting"),
+    "reports:meeting_remark_add": row(ALL_405, MEETING_EDIT_302, pk="meeting"),
+    "reports:meeting_directive_add": row(ALL_405, MEETING_EDIT_302, pk="meeting"),
+    "reports:meeting_finalise": row(ALL_405, MEETING_EDIT_302, pk="meeting"),
+    "reports:meeting_reopen": row(ALL_405, MEETING_EDIT_302, pk="meeting"),
+    "reports:meeting_render": row(ALL_405, MEETING_EDIT_302, pk="meeting"),
+    "reports:meeting_pdf": row(MEETING_200, ALL_405, pk="meeting"),  # the PDF is ready (see `world`)
+    "reports:meeting_pdf_status": row(MEETING_200, ALL_405, pk="meeting"),
+    # --- inspections ---
+    "inspections:inspection_list": row(ALL_200, ALL_405),
+    # Inspectors and offices with an enrolled commune in reach (the other district has one).
+    # Empty POST: the form again (unbound, see INSPECT_REDISPLAY).
+    "inspections:inspection_create": row("403 403 200 200 200 403 403", "403 403 200 200 200 403 403"),
+    # POST changes the status (none given here: redirect back).
+    "inspections:inspection_detail": row(REACH_200, INSPECT_302, pk="inspection"),
+    "inspections:visit_create": row(INSPECT_200, INSPECT_REDISPLAY, pk="inspection"),
+    "inspections:finding_create": row(INSPECT_200, INSPECT_REDISPLAY, pk="visit"),
+    "inspections:finding_detail": row(REACH_200, ALL_405, pk="finding"),
+    "inspections:photo_add": row(ALL_405, INSPECT_302, pk="finding"),  # no photo: message + redirect
+    "inspections:follow_up_create": row(ALL_405, INSPECT_302, pk="finding"),
+    # Resolving a disputed finding is the office's (report.review).
+    "inspections:finding_resolve": row(ALL_405, REVIEW_302, pk="finding"),
+    "inspections:photo_file": row(REACH_200, ALL_405, pk="photo", variant="variant"),
+    # Everyone reaching the commune reads a task; only the commune (report.edit) or the task's owner
+    # answers it (an empty POST shows the unbound form again: 200); the office and the inspector
+    # may only verify (POST "verify"), so a plain answer from them is a 403.
+    "inspections:action_detail": row(REACH_200, "200 404 403 404 403 403 403", pk="action"),
+    "inspections:action_evidence": row(REACH_200, ALL_405, pk="action"),  # the task has an evidence file
+}
+
+
+# --- Routes from the resolver -------------------------------------------------------------------
+
+
+def _walk(patterns, namespace="", prefix=""):
+    """(key, full pattern, namespace) of every URL pattern; key is "ns:name", or "/pattern" if unnamed."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(part for part in (namespace, pattern.namespace) if part)
+            yield from _walk(pattern.url_patterns, inner, prefix + str(pattern.pattern))
+            continue
+        assert isinstance(pattern, URLPattern)
+        full = prefix + str(pattern.pattern)
+        if not pattern.name:
+            yield "/" + full, full, namespace
+            continue
+        yield ":".join(part for part in (namespace, pattern.name) if part), full, namespace
+
+
+def project_routes():
+    """{key: pattern} of every route the test must cover, and the problems found on the way."""
+    routes, problems = {}, []
+    for key, full, namespace in _walk(get_resolver().url_patterns):
+        if namespace.split(":")[0] in SKIPPED_NAMESPACES:
+            continue
+        if key in SKIPPED_NAMES or key in SKIPPED_UNNAMED:
+            continue
+        if key in routes:
+            problems.append(f"route {key!r} is defined twice ({routes[key]!r} and {full!r})")
+        routes[key] = full
+    return routes, problems
+
+
+def test_every_route_is_in_the_matrix():
+    routes, problems = project_routes()
+    missing = sorted(set(routes) - set(MATRIX))
+    stale = sorted(set(MATRIX) - set(routes))
+    assert not problems, problems
+    assert not (missing or stale), (
+        f"routes without a row in MATRIX (add one): {missing}; rows for routes that no longer exist: {stale}"
+    )
+
+
+# --- The world ----------------------------------------------------------------------------------
+
+
+def _png():
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "green").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def build_world():
+    """The demo story (reports, inspection, meeting), another district with its office, and the
+    objects every URL argument points at. Returns {world key: URL argument value}."""
+    from django.contrib.auth import get_user_model
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from communes.models import AdministrativeUnit, Role, UnitLevel
+    from criteria.models import CriteriaSet, SetLevel
+    from criteria.services import enrolment_set
+    from inspections.models import ActionItem, Inspection
+    from ntm_portal.demo import DEMO_SET_CODE, XUAN_TRUONG_CODE, make_member, seed_inspection, seed_meeting
+    from reports.models import EvidenceFile, Meeting, MinutesState, MonthlyReport, ReportingPeriod
+
+    seed_inspection()
+    seed_meeting()
+
+    # Another district (Như Xuân) with one enrolled commune and its own coordination office.
+    province = AdministrativeUnit.objects.get(code="38")
+    nhu_xuan = AdministrativeUnit.objects.create(
+        code="402", name="Huyện Như Xuân", level=UnitLevel.DISTRICT, parent=province
+    )
+    yen_cat = AdministrativeUnit.objects.create(
+        code="16174", name="Thị trấn Yên Cát", level=UnitLevel.COMMUNE, parent=nhu_xuan
+    )
+    criteria_set = CriteriaSet.objects.get(code=DEMO_SET_CODE)
+    enrolment_set(
+        commune=yen_cat, criteria_set=criteria_set, target_level=SetLevel.ADVANCED, target_year=2022, zone="Vùng 2"
+    )
+    make_member("vpdp_khac", Role.OFFICE, nhu_xuan)
+
+    commune = AdministrativeUnit.objects.get(code=XUAN_TRUONG_CODE)
+    official = get_user_model().objects.get(username="xa_xuantruong")
+    period = ReportingPeriod.objects.get(year=2021, month=4)
+    report = MonthlyReport.objects.get(commune=commune, period=period)
+    health_status = report.statuses.filter(indicator__criterion__number=13).order_by("indicator__position").first()
+    evidence = EvidenceFile.objects.create(
+        status=health_status,
+        file=ContentFile(_png(), name="minh-chung.png"),
+        original_name="minh-chung.png",
+        kind="png",
+        size=len(_png()),
+        uploaded_by=official,
+    )
+    inspection = Inspection.objects.get(commune=commune, date=datetime.date(2021, 4, 14))
+    action = ActionItem.objects.filter(commune=commune, finding__isnull=False).order_by("pk").first()
+    action.evidence.save("minh-chung.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
+    finding = action.finding
+    meeting = Meeting.objects.get(commune=commune, year=2021)
+    # The PDF is rendered by a task after commit (never, in a test): store a stand-in as if it ran.
+    pdf_name = default_storage.save("private/minutes/test.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
+    Meeting.objects.filter(pk=meeting.pk).update(pdf=pdf_name, pdf_state=MinutesState.READY)
+
+    assert finding.photos.exists()
+    return {
+        "commune": commune.code,
+        "district": commune.parent.code,
+        "criteria_set": criteria_set.code,
+        "year": 2021,
+        "month": 4,
+        "number": 13,
+        "variant": "display",
+        "report": report.pk,
+        "evidence": evidence.pk,
+        "period": period.pk,
+        "inspection": inspection.pk,
+        "visit": finding.visit_id,
+        "finding": finding.pk,
+        "photo": finding.photos.order_by("pk").first().pk,
+        "action": action.pk,
+        "meeting": meeting.pk,
+    }
+
+
+# --- The test -----------------------------------------------------------------------------------
+
+
+def _outcome(response):
+    """The response as a matrix code: "L" for a redirect to the login page, else the status."""
+    if response.status_code == 302 and response["Location"].startswith(LOGIN_URL):
+        return "L"
+    return str(response.status_code)
+
+
+def _request(client, method, url):
+    """One request in a savepoint that is rolled back: the world stays as it was."""
+    with transaction.atomic():
+        response = getattr(client, method)(url)
+        transaction.set_rollback(True)
+    outcome = _outcome(response)
+    error = ""
+    if getattr(response, "exc_info", None):
+        error = f"{response.exc_info[0].__name__}: {response.exc_info[1]}"[:120]
+    if hasattr(response, "close"):
+        response.close()  # file responses hold an open file
+    return outcome, error
+
+
+def test_permission_matrix(demo_reports):
+    from django.contrib.auth import get_user_model
+
+    started = time.monotonic()
+    world = build_world()
+    routes, _problems = project_routes()
+    users = {role: get_user_model().objects.get(username=name) for role, name in USERNAMES.items()}
+
+    urls, mismatches, checked = {}, [], 0
+    for key in sorted(set(routes) & set(MATRIX)):
+        if key.startswith("/"):
+            urls[key] = key
+            continue
+        try:
+            urls[key] = reverse(key, kwargs={k: world[v] for k, v in MATRIX[key]["kwargs"].items()})
+        except Exception as error:  # a URL argument missing from the row
+            mismatches.append((key, "-", "-", "-", "-", f"cannot build the URL: {error}"))
+
+    for role in ROLES:
+        client = Client(raise_request_exception=False)
+        if role != "anonymous":
+            client.force_login(users[role])
+        for index, method in enumerate(("get", "post")):  # every GET of the role, then every POST
+            for key, url in urls.items():
+                expected = MATRIX[key]["expected"][role][index]
+                got, error = _request(client, method, url)
+                checked += 1
+                if got != expected:
+                    mismatches.append((key, url, role, method.upper(), f"{got} ≠ {expected}", error))
+
+    elapsed = time.monotonic() - started
+    print(  # shown with `pytest -s`
+        f"\npermission matrix: {len(urls)} routes × {len(ROLES)} roles × 2 methods = {checked} requests "
+        f"in {elapsed:.1f}s"
+    )
+    assert checked > 0
+    assert checked == len(urls) * len(ROLES) * 2
+    table = "\n".join(
+        f"{key:34} {role:9} {method:4} got {result:11} {url}  {error}".rstrip()
+        for key, url, role, method, result, error in mismatches
+    )
+    assert not mismatches, f"{len(mismatches)} unexpected responses (got ≠ expected):\n{table}"

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.db import upsert
-from core.tabular import ImportFileError, RowError, parse_date, read_rows
+from core.tabular import ImportFileError, RowError, parse_date, read_rows, too_long
 
 from .models import AdministrativeUnit, Membership, UnitLevel
 
@@ -52,6 +52,7 @@ def _validate_unit_rows(rows):
             valid_from = None
         if row["parent_code"] and row["parent_code"] == code:
             problems.append(_("đơn vị không thể là cấp trên của chính nó"))
+        problems += too_long(row, {"name": 200, "parent_code": 20})
         for problem in problems:
             errors.append(RowError(line, problem))
         if not problems:
@@ -92,6 +93,24 @@ def _ordered_parents_first(parsed, existing_codes):
     return ordered, errors
 
 
+def _cycles_with_existing(parsed, existing):
+    """Re-parenting in the file may close a loop through units already in the database."""
+    parents = {code: (unit.parent.code if unit.parent_id else "") for code, unit in existing.items()}
+    parents.update({code: data["parent_code"] for code, data in parsed.items()})
+    errors = []
+    for code, data in parsed.items():
+        seen, node, path_length = set(), code, 0
+        while node and node not in seen:
+            seen.add(node)
+            path_length += len(node) + 1
+            node = parents.get(node, "")
+        if node:
+            errors.append(RowError(data["line"], _("quan hệ cấp trên bị vòng lặp")))
+        elif path_length > 255:
+            errors.append(RowError(data["line"], _("cây đơn vị quá nhiều cấp")))
+    return errors
+
+
 def units_import(source):
     """Create or update administrative units from a CSV/XLSX file.
 
@@ -103,7 +122,7 @@ def units_import(source):
     parsed, errors = _validate_unit_rows(rows)
     existing = {u.code: u for u in AdministrativeUnit.objects.select_related("parent")}
     ordered, order_errors = _ordered_parents_first(parsed, existing.keys())
-    errors += order_errors
+    errors += order_errors or _cycles_with_existing(parsed, existing)
     if errors:
         raise ImportFileError(sorted(errors, key=lambda e: e.line or 0))
 

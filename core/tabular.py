@@ -63,13 +63,13 @@ def _read_xlsx(data):
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds of errors for broken files
+        try:
+            sheet = workbook.worksheets[0]
+            return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    except Exception as exc:  # openpyxl raises many kinds of errors for broken files, also while reading cells
         raise ImportFileError([RowError(None, _("Không đọc được tệp Excel (XLSX)."))]) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
 
 
 def read_rows(source, required_columns, optional_columns=()):
@@ -124,8 +124,19 @@ def parse_decimal(text):
         return None
     try:
         value = Decimal(text.replace(" ", "").replace(",", "."))
-    except InvalidOperation as exc:
+    except (InvalidOperation, ArithmeticError) as exc:  # also Overflow on absurd exponents
         raise ValueError(text) from exc
-    if not value.is_finite():
-        raise ValueError(text)
+    if not value.is_finite() or value.adjusted() > 12:
+        raise ValueError(text)  # also keeps absurd exponents ("1e9999999") away from arithmetic
+    if value.adjusted() < -12:
+        return Decimal(0)
     return value
+
+
+def too_long(row, limits):
+    """Messages for the cells longer than their column allows: limits = {column: max length}."""
+    return [
+        _("cột %(column)s dài quá %(max)s ký tự") % {"column": column, "max": limit}
+        for column, limit in limits.items()
+        if len(row.get(column, "")) > limit
+    ]

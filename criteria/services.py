@@ -5,7 +5,7 @@ from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from core.db import upsert
-from core.tabular import ImportFileError, RowError, parse_decimal, read_rows
+from core.tabular import ImportFileError, RowError, parse_decimal, read_rows, too_long
 
 from .models import (
     PERCENT_KINDS,
@@ -32,6 +32,16 @@ CRITERIA_COLUMNS = (
     "zone",
     "responsible_department",
 )
+COLUMN_LIMITS = {
+    "criterion_name": 300,
+    "criterion_group": 200,
+    "responsible_department": 200,
+    "indicator_code": 20,
+    "indicator_name": 500,
+    "unit": 60,
+    "target": 300,
+    "zone": 60,
+}
 _INDICATOR_FIELDS = ("indicator_name", "kind", "unit", "target", "threshold", "zone")
 
 
@@ -72,16 +82,17 @@ def _parse_criteria_rows(rows):
         problems = []
         try:
             number = int(row["criterion_number"])
-            if number < 1:
+            if not 1 <= number <= 999:
                 raise ValueError
         except ValueError:
             problems.append(
-                _("số thứ tự tiêu chí “%(value)s” phải là số nguyên dương") % {"value": row["criterion_number"]}
+                _("số thứ tự tiêu chí “%(value)s” phải là số nguyên từ 1 đến 999") % {"value": row["criterion_number"]}
             )
             number = None
         name = row["criterion_name"]
         if not name:
             problems.append(_("thiếu tên tiêu chí"))
+        problems += too_long(row, COLUMN_LIMITS)
         criterion = criteria.get(number)
         if number is not None and name and criterion and criterion.name != name:
             problems.append(
@@ -132,6 +143,8 @@ def _parse_indicator_cells(row, number, indicators):
             problems.append(_("loại %(kind)s không dùng ngưỡng; để trống cột threshold") % {"kind": kind})
         if kind in PERCENT_KINDS and threshold is not None and not 0 <= threshold <= 100:
             problems.append(_("ngưỡng tỷ lệ phải từ 0 đến 100"))
+        if threshold is not None and abs(threshold) >= 10**9:
+            problems.append(_("ngưỡng quá lớn"))
     existing = indicators.get(code)
     if existing:
         if zone in existing.targets:

@@ -73,8 +73,11 @@ def main(base, username, password):
         return next(c.value for c in jar if c.name == "csrftoken")
 
     get("/accounts/login/")
-    url, body = post("/accounts/login/", {"username": username, "password": password,
-                                          "csrfmiddlewaretoken": csrf()}, "/accounts/login/")
+    url, body = post(
+        "/accounts/login/",
+        {"username": username, "password": password, "csrfmiddlewaretoken": csrf()},
+        "/accounts/login/",
+    )
     assert "Xin chào" in body, "login failed"
     home = FormParser(action_contains="/reports/open/")
     home.feed(body)

@@ -97,8 +97,9 @@ def photo_add(*, finding, upload, user):
 
 def finding_add(*, visit, indicator, assessment, shortcoming="", recommendation="", photos=(), user):
     """A finding and its photos, all or nothing (a bad photo leaves no half-saved finding)."""
-    for upload in photos:  # refuse before anything is written
+    for upload in photos:  # refuse before anything is written (a photo that cannot be decoded raises ValueError)
         validate_upload(upload, kinds=PHOTO_KINDS, max_bytes=settings.PHOTO_MAX_BYTES)
+        process_photo(upload)
     with transaction.atomic():
         finding = Finding.objects.create(
             visit=visit,

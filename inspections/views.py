@@ -144,17 +144,22 @@ def finding_create(request, pk):
     commune = visit.inspection.commune
     form = FindingForm(request.POST or None, request.FILES or None, indicators=_indicators_for(commune))
     if request.method == "POST":
+        finding = None
         if form.is_valid():
             data = form.cleaned_data
-            finding = services.finding_add(
-                visit=visit,
-                indicator=data["indicator"],
-                assessment=data["assessment"],
-                shortcoming=data["shortcoming"],
-                recommendation=data["recommendation"],
-                photos=data["photos"],
-                user=request.user,
-            )
+            try:
+                finding = services.finding_add(
+                    visit=visit,
+                    indicator=data["indicator"],
+                    assessment=data["assessment"],
+                    shortcoming=data["shortcoming"],
+                    recommendation=data["recommendation"],
+                    photos=data["photos"],
+                    user=request.user,
+                )
+            except ValueError as error:  # a photo that passes the checks but cannot be decoded
+                form.add_error("photos", str(error))
+        if finding is not None:
             messages.success(request, _("Đã ghi kết quả kiểm tra %(code)s.") % {"code": finding.indicator.code})
             if "another" in request.POST:
                 return redirect("inspections:finding_create", pk=visit.pk)
@@ -212,9 +217,12 @@ def photo_add(request, pk):
     finding = _finding(request.user, pk, "inspection.edit")
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid() and form.cleaned_data["photos"]:
-        for upload in form.cleaned_data["photos"]:
-            services.photo_add(finding=finding, upload=upload, user=request.user)
-        messages.success(request, _("Đã thêm ảnh."))
+        try:
+            for upload in form.cleaned_data["photos"]:
+                services.photo_add(finding=finding, upload=upload, user=request.user)
+            messages.success(request, _("Đã thêm ảnh."))
+        except ValueError as error:
+            messages.error(request, str(error))
     else:
         errors = form.errors.get("photos") or [_("Hãy chọn ít nhất một ảnh.")]
         messages.error(request, " ".join(str(e) for e in errors))

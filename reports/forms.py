@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -27,8 +29,9 @@ class NumberField(forms.CharField):
             number = parse_decimal(value)
         except ValueError as exc:
             raise forms.ValidationError(_("“%(value)s” không phải là số.") % {"value": value}) from exc
-        if abs(number) >= 10**10:
+        if abs(number) >= 10**9:
             raise forms.ValidationError(_("Số quá lớn."))
+        number = number.quantize(Decimal("0.0001"))  # what the database keeps
         if self.percent and not 0 <= number <= 100:
             raise forms.ValidationError(_("Tỷ lệ phải từ 0 đến 100."))
         return number

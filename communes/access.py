@@ -108,3 +108,11 @@ def primary_role(user):
 def units_with_role(user, *roles):
     """The units at which the user holds one of `roles` (their membership units, not below)."""
     return [m.unit for m in memberships_of(user) if m.role in roles]
+
+
+def units_with_role_or_403(user, *roles):
+    """The user's units for `roles`; a signed-in user holding none of them gets 403."""
+    units = units_with_role(user, *roles)
+    if not units and not user.is_superuser:
+        raise PermissionDenied
+    return units

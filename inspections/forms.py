@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.names import person_name
 from core.uploads import evidence_validator, photo_validator
 from core.widgets import DayFirstDateInput
 
@@ -47,12 +48,8 @@ class InspectionForm(forms.ModelForm):
         self.fields["leader"].queryset = people
         self.fields["members"].queryset = people
         self.fields["members"].required = False
-        self.fields["leader"].label_from_instance = _person
-        self.fields["members"].label_from_instance = _person
-
-
-def _person(user):
-    return f"{user.last_name} {user.first_name}".strip() or user.username
+        self.fields["leader"].label_from_instance = person_name
+        self.fields["members"].label_from_instance = person_name
 
 
 class SiteVisitForm(forms.ModelForm):
@@ -135,7 +132,7 @@ class FollowUpForm(forms.ModelForm):
     def __init__(self, *args, owners, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner_user"].queryset = owners
-        self.fields["owner_user"].label_from_instance = _person
+        self.fields["owner_user"].label_from_instance = person_name
 
     def clean(self):
         data = super().clean()

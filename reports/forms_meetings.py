@@ -1,15 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.names import person_name
 from core.widgets import DayFirstDateInput
 
 from .models import Meeting, MeetingRemark
 
 DATETIME_FORMATS = ["%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-
-
-def _person(user):
-    return f"{user.last_name} {user.first_name}".strip() or user.username
 
 
 class DayFirstDateTimeInput(forms.DateTimeInput):
@@ -29,7 +26,7 @@ class _SessionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("chair", "secretary", "attendees"):
             self.fields[name].queryset = people
-            self.fields[name].label_from_instance = _person
+            self.fields[name].label_from_instance = person_name
         self.fields["attendees"].required = False
 
     def clean(self):

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -259,16 +258,9 @@ def report_xlsx_upload(request, pk):
 # --- Periods (coordination office) -----------------------------------------------------------
 
 
-def _require_office(user):
-    units = access.units_with_role(user, Role.OFFICE)
-    if not units and not user.is_superuser:
-        raise PermissionDenied
-    return units
-
-
 @login_required
 def period_list(request):
-    _require_office(request.user)
+    access.units_with_role_or_403(request.user, Role.OFFICE)
     if request.method == "POST":
         created = services.periods_ensure_ahead(months_ahead=2)
         messages.success(
@@ -283,7 +275,7 @@ def period_list(request):
 @login_required
 @require_POST
 def period_deadline(request, pk):
-    _require_office(request.user)
+    access.units_with_role_or_403(request.user, Role.OFFICE)
     period = get_object_or_404(ReportingPeriod, pk=pk)
     form = DeadlineForm(request.POST)
     if form.is_valid():

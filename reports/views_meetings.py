@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -44,13 +43,6 @@ def _meeting(user, pk, action="meeting.view"):
     return meeting
 
 
-def _office_units(user):
-    units = access.units_with_role(user, Role.OFFICE)
-    if not units and not user.is_superuser:
-        raise PermissionDenied
-    return units
-
-
 def _people(units):
     reach = Q(pk__in=[])
     for unit in units:
@@ -68,7 +60,7 @@ def meeting_list(request):
 
 @login_required
 def meeting_create(request):
-    units = _office_units(request.user)
+    units = access.units_with_role_or_403(request.user, Role.OFFICE)
     communes = access.communes_visible_to(request.user).filter(enrolments__active=True).order_by("name")
     form = MeetingForm(
         request.POST or None,

@@ -1,15 +1,11 @@
 from django import template
 
+from core.names import person_name
+
 register = template.Library()
 
 
-@register.filter
-def person(user):
-    """A user's name in Vietnamese order (family name first), or the login when no name is set."""
-    if user is None:
-        return ""
-    name = f"{user.last_name} {user.first_name}".strip()
-    return name or user.get_username()
+register.filter("person", person_name)
 
 
 @register.filter

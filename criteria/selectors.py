@@ -28,14 +28,12 @@ def criteria_set_with_content(criteria_set):
 def active_set_for(user):
     """The criteria set the user's communes are enrolled in (the most common one), if any."""
     if not hasattr(user, "_ntm_active_set"):
-        row = (
-            Enrolment.objects.filter(active=True, commune__in=communes_visible_to(user))
-            .values("criteria_set")
-            .annotate(n=Count("id"))
-            .order_by("-n")
+        user._ntm_active_set = (
+            CriteriaSet.objects.filter(enrolments__active=True, enrolments__commune__in=communes_visible_to(user))
+            .annotate(n=Count("enrolments"))
+            .order_by("-n", "code")
             .first()
         )
-        user._ntm_active_set = CriteriaSet.objects.filter(pk=row["criteria_set"]).first() if row else None
     return user._ntm_active_set
 
 

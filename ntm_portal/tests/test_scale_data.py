@@ -1,0 +1,118 @@
+"""The scale-data generator, and the guard of issue 9: dashboard query counts do not grow with N."""
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from communes.models import AdministrativeUnit, UnitLevel
+from criteria.models import Enrolment
+from inspections.models import Finding, Inspection
+from ntm_portal.scale_data import ScaleGenerator, synthetic_set
+from reports.models import IndicatorStatus, MonthlyReport, ReportStatus
+from reports.scoring import summarize
+
+pytestmark = pytest.mark.django_db
+
+
+def generate(communes, months, *, seed=3, per_district=25, criteria="5x12"):
+    criteria_set = synthetic_set(*(int(n) for n in criteria.split("x")))
+    return ScaleGenerator(
+        provinces=1, communes=communes, months=months, criteria_set=criteria_set, seed=seed, per_district=per_district
+    ).run()
+
+
+def test_generator_builds_a_consistent_province():
+    result = generate(40, 6)
+    province = AdministrativeUnit.objects.get(level=UnitLevel.PROVINCE, code__startswith="SX")
+    communes = AdministrativeUnit.objects.filter(path__startswith=province.path, level=UnitLevel.COMMUNE)
+    assert result.communes == communes.count() == 40
+    assert result.districts == 2  # about 25 communes a district
+    assert all(not c.code.isdigit() for c in communes)  # invented codes cannot clash with real ones
+    assert Enrolment.objects.filter(commune__in=communes, active=True).count() == 40
+    reports = MonthlyReport.objects.filter(commune__in=communes)
+    assert reports.count() == result.reports
+    assert 0.8 * 40 * 6 < result.reports < 40 * 6  # some months are missing
+    assert (
+        IndicatorStatus.objects.filter(report__commune__in=communes).count() == result.statuses == 12 * result.reports
+    )
+    statuses = {s for s in reports.values_list("status", flat=True)}
+    assert {ReportStatus.ACCEPTED, ReportStatus.SUBMITTED} <= statuses
+    assert reports.filter(is_late=True).exists()
+    assert Inspection.objects.filter(commune__in=communes).count() == result.inspections > 0
+    assert Finding.objects.filter(visit__inspection__commune__in=communes, resolved_at__isnull=True).exists()
+
+
+def test_stored_summaries_match_the_statuses_and_progress_rises():
+    generate(10, 12)
+    for report in MonthlyReport.objects.filter(commune__code__startswith="SX")[:30]:
+        rows = IndicatorStatus.objects.filter(report=report).select_related("indicator__criterion")
+        summary = summarize((s.indicator.criterion.number, s.met, s.met is not None) for s in rows)
+        assert (report.criteria_met, report.indicators_met) == (summary.criteria_met, summary.indicators_met)
+        assert sorted(report.met_criteria) == sorted(summary.met_criteria)
+    first, last = (
+        MonthlyReport.objects.filter(commune__code__startswith="SX", period=p).values_list("indicators_met", flat=True)
+        for p in (
+            MonthlyReport.objects.order_by("period__year", "period__month").first().period,
+            MonthlyReport.objects.order_by("period__year", "period__month").last().period,
+        )
+    )
+    assert sum(last) / len(last) > sum(first) / len(first)
+
+
+def test_a_second_run_adds_a_new_province_with_its_own_codes():
+    generate(5, 2)
+    generate(5, 2, seed=4)
+    provinces = AdministrativeUnit.objects.filter(level=UnitLevel.PROVINCE, code__startswith="SX")
+    assert sorted(provinces.values_list("code", flat=True)) == ["SX001", "SX002"]
+    assert get_user_model().objects.filter(username="vp.sx002h01").exists()
+
+
+def test_command_reports_what_it_made_and_refuses_bad_arguments(capsys):
+    call_command("generate_scale_data", "--communes", "6", "--months", "2", "--criteria-set", "4x9")
+    out = capsys.readouterr().out
+    assert "6 xã" in out and "sx-tong-hop-4-9" in out
+    with pytest.raises(CommandError, match="Tham số không hợp lệ"):
+        call_command("generate_scale_data", "--communes", "0", "--months", "2")
+    with pytest.raises(CommandError, match="Không có bộ tiêu chí"):
+        call_command("generate_scale_data", "--communes", "3", "--criteria-set", "khong-co")
+
+
+DASHBOARDS = [
+    ("reports:dashboard_overview", "district"),
+    ("reports:dashboard_matrix", "district"),
+    ("reports:dashboard_summary", "district"),
+    ("reports:dashboard_rollup", "province"),
+    ("reports:dashboard_commune", "commune"),
+]
+
+
+def _counts(result_prefix, client):
+    """Queries per dashboard page for the generated province whose code is `result_prefix`."""
+    province = AdministrativeUnit.objects.get(code=result_prefix)
+    district = AdministrativeUnit.objects.filter(parent=province).order_by("code").first()
+    commune = AdministrativeUnit.objects.filter(parent=district).order_by("code").first()
+    units = {"province": province, "district": district, "commune": commune}
+    client.force_login(get_user_model().objects.get(username=f"vp.{province.code.lower()}"))
+    today = datetime.date.today()
+    counts = {}
+    for name, level in DASHBOARDS:
+        url = reverse(name, args=[units[level].code]) + f"?period={today.year}-{today.month}"
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, (name, response.status_code)
+        counts[name] = len(queries)
+    return counts
+
+
+def test_dashboard_queries_do_not_grow_with_communes_or_months(client):
+    generate(5, 2, per_district=5)
+    generate(90, 8, per_district=45, seed=9)
+    small, large = _counts("SX001", client), _counts("SX002", client)
+    assert small == large
+    assert large["reports:dashboard_overview"] <= 15
+    assert large["reports:dashboard_matrix"] <= 15

@@ -62,7 +62,9 @@ def open_shortcomings(commune_ids):
     return set(
         Finding.objects.filter(
             visit__inspection__commune_id__in=commune_ids, assessment__in=SHORTCOMINGS, resolved_at__isnull=True
-        ).values_list("visit__inspection__commune_id", "indicator_id")
+        )
+        .order_by()
+        .values_list("visit__inspection__commune_id", "indicator_id")
     )
 
 

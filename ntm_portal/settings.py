@@ -174,6 +174,9 @@ AWS_DEFAULT_ACL = None
 AWS_QUERYSTRING_AUTH = True  # private files: never public URLs
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+# Widgets render through Jinja2 (Django ships its widget templates for it): the monthly report form has
+# about 250 widgets, which the Django template engine renders several times slower.
+FORM_RENDERER = "django.forms.renderers.Jinja2"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Mail: by default written as files to var/mail/ so a newcomer can read what the portal sends.

@@ -117,30 +117,44 @@ def enrolled_communes(unit):
     )
 
 
-def _reports_by_commune(period, unit):
+def _reports_by_commune(period, unit, *fields):
+    """{commune id: report} of `period` below `unit`; `fields` limits the columns read."""
     if period is None:
         return {}
-    reports = MonthlyReport.objects.filter(period=period, commune__path__startswith=unit.path).defer("zone")
+    reports = MonthlyReport.objects.filter(period=period, commune__path__startswith=unit.path).order_by()
+    reports = reports.only("commune_id", *fields) if fields else reports.defer("zone", "review_comment")
     return {r.commune_id: r for r in reports}
 
 
 def disputed_pairs(reports):
     """{(commune id, indicator id)}: sub-criteria a report declares met while an inspection found a
-    shortcoming not yet resolved by the office ("disputed by inspection"). Two queries."""
+    shortcoming not yet resolved by the office ("disputed by inspection"). Two queries at most."""
     pairs = open_shortcomings([r.commune_id for r in reports])
     if not pairs:
         return set()
-    met = IndicatorStatus.objects.filter(
-        report__in=reports, met=True, indicator_id__in={indicator for _commune, indicator in pairs}
-    ).values_list("report__commune_id", "indicator_id")
+    communes = {commune for commune, _indicator in pairs}
+    met = (
+        IndicatorStatus.objects.filter(
+            report__in=[r for r in reports if r.commune_id in communes],
+            met=True,
+            indicator_id__in={indicator for _commune, indicator in pairs},
+        )
+        .order_by()
+        .values_list("report__commune_id", "indicator_id")
+    )
     return pairs & set(met)
 
 
-def overview(unit, period):
-    """Every enrolled commune below `unit` with its report for `period` and the previous month's."""
+def overview(unit, period, *, compare=True):
+    """Every enrolled commune below `unit` with its report for `period` and, with `compare`, the previous
+    month's report and the sub-criteria disputed by inspections."""
     current = _reports_by_commune(period, unit)
-    previous = _reports_by_commune(previous_period(period), unit)
-    disputed = Counter(commune for commune, _indicator in disputed_pairs(list(current.values())))
+    previous, disputed = {}, Counter()
+    if compare:
+        previous = _reports_by_commune(
+            previous_period(period), unit, "status", "criteria_met", "indicators_met", "criteria_total"
+        )
+        disputed = Counter(commune for commune, _indicator in disputed_pairs(list(current.values())))
     return Overview(
         unit=unit,
         period=period,
@@ -248,7 +262,7 @@ def criterion_page(unit, period, criterion):
 
 def rollup(unit, period):
     """Per child unit (district) of `unit`: communes enrolled, reporting, at the standard; missed criteria."""
-    data = overview(unit, period)
+    data = overview(unit, period, compare=False)
     children = {
         c.pk: c
         for c in AdministrativeUnit.objects.filter(parent=unit).exclude(level=UnitLevel.COMMUNE).order_by("name")

@@ -1,0 +1,144 @@
+"""SQL query counts, in-process server time and EXPLAIN plans of each benchmarked page.
+
+    python bench/queries.py DATABASE PROVINCE_CODE OUTDIR [--period YYYY-M] [--drafts YYYY/M]
+
+Runs each page through Django's test client in this process (one client, no network), 15 times:
+prints the query count and the median / p95 of the server time, then EXPLAIN (ANALYZE, BUFFERS) of the
+two slowest queries of each page into OUTDIR/explain.md. Production settings (DEBUG off).
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+arguments = argparse.ArgumentParser()
+arguments.add_argument("database")
+arguments.add_argument("province")
+arguments.add_argument("out")
+arguments.add_argument("--period", default=time.strftime("%Y-") + str(int(time.strftime("%m"))))
+arguments.add_argument("--drafts", default="2026/12")
+arguments.add_argument("--runs", type=int, default=15)
+args = arguments.parse_args()
+
+os.environ.update(
+    DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{args.database}",
+    DEBUG="0",
+    SECRET_KEY="bench-queries",
+    ALLOWED_HOSTS="testserver",
+    SECURE_SSL_REDIRECT="0",
+    SESSION_COOKIE_SECURE="0",
+    CSRF_COOKIE_SECURE="0",
+    LOG_LEVEL="WARNING",
+    STATIC_ROOT=str(Path(__file__).resolve().parent.parent / "var" / "bench" / "static"),
+    CELERY_BROKER_URL="redis://127.0.0.1:6379/13",
+    CELERY_TASK_DEFAULT_QUEUE="ntm-bench",
+)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ntm_portal.settings")
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+
+call_command("collectstatic", interactive=False, verbosity=0)
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from communes.models import AdministrativeUnit  # noqa: E402
+from deploy.smoke_client import FormParser  # noqa: E402
+from reports.models import MonthlyReport  # noqa: E402
+
+User = get_user_model()
+
+
+def pages():
+    province = AdministrativeUnit.objects.get(code=args.province)
+    district = AdministrativeUnit.objects.filter(parent=province).order_by("code").first()
+    commune = AdministrativeUnit.objects.filter(parent=district).order_by("code").first()
+    office = User.objects.get(username=f"vp.{district.code.lower()}")
+    province_office = User.objects.get(username=f"vp.{province.code.lower()}")
+    official = User.objects.get(username=f"xa.{commune.code.lower()}")
+    year, month = args.drafts.split("/")
+    draft = MonthlyReport.objects.filter(commune=commune, period__year=year, period__month=month).first()
+    period = f"?period={args.period}"
+    yield "district overview", office, "get", f"/reports/dashboard/{district.code}/{period}"
+    yield "criteria matrix", office, "get", f"/reports/dashboard/{district.code}/matrix/{period}"
+    yield "commune page", office, "get", f"/reports/commune/{commune.code}/"
+    yield "province overview", province_office, "get", f"/reports/dashboard/{province.code}/{period}"
+    yield "province roll-up", province_office, "get", f"/reports/dashboard/{province.code}/rollup/{period}"
+    if draft:
+        yield "report form GET", official, "get", f"/reports/{draft.pk}/"
+        yield "report form POST (save)", official, "post", f"/reports/{draft.pk}/"
+    yield "long export (district, CSV)", office, "get", f"/reports/dashboard/{district.code}/export/?format=csv"
+
+
+def request(client, method, url):
+    if method == "get":
+        response = client.get(url)
+        if response.streaming:
+            for _chunk in response.streaming_content:
+                pass
+        return response
+    page = FormParser(form_id="report-form")
+    page.feed(client.get(url).content.decode())
+    fields = dict(page.fields)
+    note = next(name for name in fields if name.startswith("note_"))
+    fields[note] = f"Ghi chú {time.monotonic()}"
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        response = client.post(page.action, fields)
+        elapsed = time.perf_counter() - started
+    response.bench = (elapsed, queries)
+    return response
+
+
+def main():
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    table = ["| page | status | queries | median ms | p95 ms | slowest query ms |", "|---|---:|---:|---:|---:|---:|"]
+    explain = [f"# EXPLAIN (ANALYZE, BUFFERS) of the slowest queries, database {args.database}\n"]
+    for name, user, method, url in pages():
+        client = Client()
+        client.force_login(user)
+        timings, captured, status = [], None, None
+        for _run in range(args.runs):
+            if method == "post":
+                response = request(client, method, url)
+                elapsed, captured = response.bench
+            else:
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    response = request(client, method, url)
+                    elapsed = time.perf_counter() - started
+            timings.append(elapsed * 1000)
+            status = response.status_code
+        timings.sort()
+        slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:2]
+        p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+        table.append(
+            f"| {name} | {status} | {len(captured)} | {statistics.median(timings):.1f} | {p95:.1f} "
+            f"| {1000 * float(slowest[0]['time']) if slowest else 0:.1f} |"
+        )
+        print(table[-1], flush=True)
+        explain.append(f"## {name}: `{url}`\n")
+        for query in slowest:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            explain.append(f"```sql\n{sql}\n```\n```\n{plan}\n```\n")
+    (out / "queries.md").write_text("\n".join(table) + "\n")
+    (out / "explain.md").write_text("\n".join(explain))
+
+
+if __name__ == "__main__":
+    main()

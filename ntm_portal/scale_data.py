@@ -224,7 +224,7 @@ class ScaleGenerator:
             self.criteria_set.indicators.select_related("criterion").order_by("criterion__number", "position")
         )
         targets = {(t.indicator_id, t.zone): t for t in IndicatorTarget.objects.filter(indicator__in=indicators)}
-        zones = sorted({zone for _i, zone in targets}) or [""]
+        zones = sorted({zone for _i, zone in targets if zone}) or [""]
         Enrolment.objects.bulk_create(
             [
                 Enrolment(
@@ -359,7 +359,7 @@ class ScaleGenerator:
             answers, results = [], []
             for indicator in indicators:
                 met = t >= met_from[indicator.pk]
-                target = targets.get((indicator.pk, zone))
+                target = targets.get((indicator.pk, zone)) or targets.get((indicator.pk, ""))  # "" = every zone
                 value, declared, text = None, None, ""
                 if indicator.has_threshold and target:
                     value = _value(indicator, target.threshold, met, rng)

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from communes.models import AdministrativeUnit, UnitLevel
-from criteria.models import Enrolment
+from criteria.models import Enrolment, IndicatorKind, IndicatorTarget
 from inspections.models import Finding, Inspection
 from ntm_portal.scale_data import ScaleGenerator, synthetic_set
 from reports.models import IndicatorStatus, MonthlyReport, ReportStatus
@@ -45,6 +45,20 @@ def test_generator_builds_a_consistent_province():
     assert reports.filter(is_late=True).exists()
     assert Inspection.objects.filter(commune__in=communes).count() == result.inspections > 0
     assert Finding.objects.filter(visit__inspection__commune__in=communes, resolved_at__isnull=True).exists()
+
+
+def test_every_submitted_report_is_complete_including_targets_for_every_zone():
+    criteria_set = synthetic_set(5, 12)
+    indicator = criteria_set.indicators.filter(kind=IndicatorKind.PERCENT_MIN).first()
+    indicator.targets.all().delete()
+    IndicatorTarget.objects.create(indicator=indicator, zone="", threshold=80)  # one target for every zone
+    generate(12, 3)
+    submitted = MonthlyReport.objects.filter(commune__code__startswith="SX").exclude(status=ReportStatus.DRAFT)
+    assert submitted.exists()
+    assert all(r.indicators_answered == r.indicators_total == 12 for r in submitted)
+    assert set(Enrolment.objects.values_list("zone", flat=True)) <= {"Vùng 1", "Vùng 2"}
+    values = IndicatorStatus.objects.filter(indicator=indicator).values_list("value", flat=True)
+    assert None not in values
 
 
 def test_stored_summaries_match_the_statuses_and_progress_rises():

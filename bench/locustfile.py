@@ -11,10 +11,11 @@ import itertools
 import json
 import os
 import random
+import re
 import sys
 from pathlib import Path
 
-from locust import HttpUser, constant, task
+from locust import HttpUser, between, constant, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from deploy.smoke_client import FormParser  # noqa: E402
@@ -32,8 +33,15 @@ def _form(body):
     return parser.action, parser.fields
 
 
+def _wait_time():
+    """BENCH_WAIT="1-3": each client pauses 1 to 3 s between iterations (people reading and typing);
+    unset: no pause, N clients keep N requests in flight (a saturation test)."""
+    low, _sep, high = os.environ.get("BENCH_WAIT", "").partition("-")
+    return between(float(low), float(high or low)) if low else constant(0)
+
+
 class Client(HttpUser):
-    wait_time = constant(0)
+    wait_time = _wait_time()
 
     def on_start(self):
         self.number = next(_numbers)
@@ -47,19 +55,20 @@ class Client(HttpUser):
         self.period = f"?period={PERIOD}" if PERIOD else ""
         if SCENARIO == "commune":
             self.communes = [c["unit"] for c in SESSIONS["commune"] if c["unit"].startswith(self.me["unit"])]
-        if SCENARIO == "form_post":
-            self.action, self.fields = self._open_form(self.me["unit"])
+        if SCENARIO in ("form_get", "form_post"):
+            self.page, self.action, self.fields = self._open_form(self.me["unit"], name="open the month's report")
         if SCENARIO == "submit":
             # this client submits communes number, number + users, number + 2 × users, ... once each
             self.queue = people[self.number :: self.environment.runner.target_user_count or 1]
 
-    def _open_form(self, code, name="report form GET"):
+    def _open_form(self, code, name):
+        """POST "open this month's report" and follow the redirect to the form: (page URL, action, fields)."""
         response = self.client.post(
             f"/reports/open/{code}/{DRAFT_PERIOD}/",
             data={"csrfmiddlewaretoken": self._csrf()},
             name=name,
         )
-        return _form(response.text)
+        return (response.url, *_form(response.text))
 
     def _csrf(self):
         token = self.client.cookies.get("csrftoken")
@@ -85,14 +94,11 @@ class Client(HttpUser):
         self.client.get(f"/reports/dashboard/{self.me['unit']}/rollup/{self.period}", name="province roll-up")
 
     def export(self):
-        with self.client.get(
-            f"/reports/dashboard/{self.me['unit']}/export/?format=csv", name="long export (district, CSV)", stream=True
-        ) as response:
-            for _chunk in response.iter_content(65536):
-                pass
+        # the whole body is read before the time is taken (locust's stream=True would stop at the headers)
+        self.client.get(f"/reports/dashboard/{self.me['unit']}/export/?format=csv", name="long export (district, CSV)")
 
     def form_get(self):
-        self._open_form(self.me["unit"])
+        self.client.get(self.page, name="report form GET")
 
     def form_post(self):
         fields = dict(self.fields)
@@ -104,7 +110,8 @@ class Client(HttpUser):
                 response.failure(f"status {response.status_code}")
                 return
         page = self.client.get(response.headers["Location"], name="report page after save")
-        self.action, self.fields = _form(page.text)
+        # the browser's next POST carries the new version; a regex keeps this client's CPU out of the way
+        self.fields["version"] = re.search(r'name="version" value="(\d+)"', page.text).group(1)
 
     def submit(self):
         if not self.queue:
@@ -112,7 +119,7 @@ class Client(HttpUser):
             return
         code = self.queue.pop(0)["unit"]
         self.client.cookies.set("sessionid", next(c for c in SESSIONS["commune"] if c["unit"] == code)["session"])
-        action, fields = self._open_form(code)
+        _page, action, fields = self._open_form(code, name="open the month's report")
         fields["submit"] = "1"
         with self.client.post(action, data=fields, name="report form POST (submit)", allow_redirects=False,
                               catch_response=True) as response:  # fmt: skip

@@ -50,9 +50,12 @@ for scenario in "${scenarios[@]}"; do
       BENCH_SCENARIO="$scenario" .venv/bin/locust -f bench/locustfile.py --headless -u "$users" -r "$users" \
         -t 5s --host "http://127.0.0.1:$PORT" --only-summary --loglevel WARNING > /dev/null 2>&1 || true
     fi
-    BENCH_SCENARIO="$scenario" .venv/bin/locust -f bench/locustfile.py --headless -u "$users" -r "$users" \
+    server_before=$($PY bench/cpu.py "$web")
+    BENCH_SCENARIO="$scenario" /usr/bin/time -f "%U %S" -o "$out/$name.client-cpu" \
+      .venv/bin/locust -f bench/locustfile.py --headless -u "$users" -r "$users" \
       -t "${duration}s" --host "http://127.0.0.1:$PORT" --csv "$out/$name" --only-summary \
       --loglevel WARNING > "$out/$name.log" 2>&1 || true
+    echo "$server_before $($PY bench/cpu.py "$web")" > "$out/$name.server-cpu"
   done
 done
 $PY bench/report.py "$out"

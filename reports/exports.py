@@ -70,6 +70,14 @@ LONG_HEADERS = [
 ]
 
 
+# An Excel sheet holds 1,048,576 rows, the header included.
+XLSX_MAX_ROWS = 1_048_575
+
+
+def long_count(unit):
+    return IndicatorStatus.objects.filter(report__commune__path__startswith=unit.path).count()
+
+
 def long_rows(unit):
     """Every sub-criterion value of every report below `unit`, one row each, read in chunks."""
     statuses = (

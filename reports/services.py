@@ -148,10 +148,13 @@ def _recompute(report, statuses=None):
     return summary
 
 
-def report_save(*, report, user, answers, expected_version, evidence=None):
+def report_save(*, report, user, answers, expected_version, evidence=None, statuses=None):
     """Save a draft: `answers` maps status id → {field: value}; `evidence` maps status id → [files].
 
     Optimistic locking: the save goes through only if nobody saved since `expected_version`.
+    `statuses`: the report's statuses with their targets, when the caller has just read them (the form
+    does): once the version is claimed they are known to be what `expected_version` saw, so they are
+    not read again.
     """
     evidence = evidence or {}
     with transaction.atomic():
@@ -170,7 +173,7 @@ def report_save(*, report, user, answers, expected_version, evidence=None):
                 % {"time": timezone.localtime(current.updated_at).strftime("%H:%M %d/%m/%Y")}
             )
         report.refresh_from_db()
-        statuses = _statuses_with_targets(report)
+        statuses = statuses if statuses is not None else _statuses_with_targets(report)
         changed_statuses = []
         for status in statuses:
             new = answers.get(status.pk)
@@ -202,10 +205,10 @@ def report_save(*, report, user, answers, expected_version, evidence=None):
     return report
 
 
-def submission_problems(report):
+def submission_problems(report, statuses=None):
     """Why the report cannot be submitted yet: [(status, message)]; empty when complete."""
     problems = []
-    for status in _statuses_with_targets(report):
+    for status in statuses if statuses is not None else _statuses_with_targets(report):
         if not status.is_answered:
             problems.append((status, _("Chưa nhập kết quả.")))
         elif status.met is False:
@@ -262,8 +265,9 @@ def _transition(report, action, user, comment="", now=None):
     return locked
 
 
-def report_submit(*, report, user, now=None):
-    problems = submission_problems(report)
+def report_submit(*, report, user, now=None, statuses=None):
+    """Submit a complete report; `statuses` as `report_save` passes them (read once per request)."""
+    problems = submission_problems(report, statuses)
     if problems:
         raise ReportError(
             _("Chưa thể nộp: còn %(n)s tiểu tiêu chí chưa đủ thông tin.") % {"n": len({s.pk for s, _m in problems})}

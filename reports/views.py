@@ -107,9 +107,8 @@ def report_edit(request, pk):
         messages.error(request, _("Báo cáo đã nộp, không thể sửa (chỉ sửa được khi bị trả lại)."))
         return redirect("reports:report_detail", pk=report.pk)
     submitting = "submit" in request.POST
-    form = ReportForm(
-        request.POST, request.FILES, report=report, statuses=selectors.report_statuses(report), submitting=submitting
-    )
+    statuses = selectors.report_statuses(report)
+    form = ReportForm(request.POST, request.FILES, report=report, statuses=statuses, submitting=submitting)
     if not form.is_valid():
         messages.error(request, _("Chưa lưu được: hãy sửa các ô được đánh dấu đỏ bên dưới."))
         return _form_page(request, report, form, status=400)
@@ -120,9 +119,10 @@ def report_edit(request, pk):
             answers=form.answers(),
             expected_version=form.cleaned_data["version"],
             evidence=form.evidence(),
+            statuses=statuses,
         )
         if submitting:
-            report = services.report_submit(report=report, user=request.user)
+            report = services.report_submit(report=report, user=request.user, statuses=statuses)
     except services.ReportConflict as conflict:
         return _form_page(request, report, form, status=409, conflict=str(conflict))
     except services.ReportError as error:

@@ -1,5 +1,6 @@
 """Dashboards of the coordination office and leaders. Every table here also exports to CSV and XLSX."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -281,6 +282,16 @@ def dashboard_summary(request, code):
 def dashboard_long_export(request, code):
     unit = _dashboard_unit(request, code)
     fmt = _export_format(request) or "csv"
+    if fmt == "xlsx" and (rows := exports.long_count(unit)) > exports.XLSX_MAX_ROWS:
+        messages.error(
+            request,
+            _(
+                "Dữ liệu chi tiết của %(unit)s có %(rows)s dòng, vượt giới hạn %(limit)s dòng của Excel: "
+                "hãy tải bản CSV."
+            )
+            % {"unit": unit.name, "rows": f"{rows:,}".replace(",", "."), "limit": "1.048.576"},
+        )
+        return redirect("reports:dashboard_overview", code=unit.code)
     return exports.table_response(
         fmt, f"du-lieu-chi-tiet-{unit.code}", exports.LONG_HEADERS, exports.long_rows(unit), _("Dữ liệu chi tiết")
     )

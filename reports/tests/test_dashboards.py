@@ -208,6 +208,23 @@ def test_exports_read_back(demo_reports, client_for, users):
     assert sum(1 for _row in sheet.iter_rows(values_only=True)) == len(lines)
 
 
+def test_long_xlsx_beyond_excels_row_limit_is_refused_with_a_pointer_to_csv(
+    demo_reports, client_for, users, monkeypatch
+):
+    from reports import exports
+
+    rows = IndicatorStatus.objects.filter(report__commune__parent__code="395").count()
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", rows - 1)
+    client = client_for(users["vpdp_thoxuan"])
+    response = client.get(reverse("reports:dashboard_long_export", args=["395"]) + "?format=xlsx", follow=True)
+    assert response.redirect_chain[-1][0] == reverse("reports:dashboard_overview", args=["395"])
+    body = response.content.decode()
+    assert "vượt giới hạn 1.048.576 dòng của Excel: hãy tải bản CSV" in body
+    assert f"{rows:,}".replace(",", ".") in body
+    csv_response = client.get(reverse("reports:dashboard_long_export", args=["395"]) + "?format=csv")
+    assert csv_response.status_code == 200  # CSV has no such limit
+
+
 def test_commune_page_shows_trajectory_and_actions(demo_reports, client_for, users):
     body = (
         client_for(users["lanhdao_thoxuan"]).get(reverse("reports:dashboard_commune", args=["15514"])).content.decode()

@@ -108,6 +108,10 @@ class Client(HttpUser):
                               catch_response=True) as response:  # fmt: skip
             if response.status_code != 302:
                 response.failure(f"status {response.status_code}")
+                if response.status_code == 409:  # someone saved first: reopen the latest version, as a person would
+                    self.page, self.action, self.fields = self._open_form(
+                        self.me["unit"], name="open the month's report"
+                    )
                 return
         page = self.client.get(response.headers["Location"], name="report page after save")
         # the browser's next POST carries the new version; a regex keeps this client's CPU out of the way

@@ -46,9 +46,11 @@ for scenario in "${scenarios[@]}"; do
     if [ "$scenario" = submit ]; then
       $PY bench/prepare.py drafts "$province" "$drafts"   # every submission needs a fresh draft
     else
-      # warm-up: each worker process loads its templates and translations once
-      BENCH_SCENARIO="$scenario" .venv/bin/locust -f bench/locustfile.py --headless -u "$users" -r "$users" \
-        -t 5s --host "http://127.0.0.1:$PORT" --only-summary --loglevel WARNING > /dev/null 2>&1 || true
+      # warm-up with at least 10 clients, so that every worker process has compiled its templates
+      warm=$(( users > 10 ? users : 10 ))
+      BENCH_SCENARIO="$scenario" .venv/bin/locust -f bench/locustfile.py --headless -u "$warm" -r "$warm" \
+        -t 8s --host "http://127.0.0.1:$PORT" --only-summary --loglevel WARNING > /dev/null 2>&1 || true
+      sleep 5  # let the server finish what the warm-up left queued
     fi
     server_before=$($PY bench/cpu.py "$web")
     BENCH_SCENARIO="$scenario" /usr/bin/time -f "%U %S" -o "$out/$name.client-cpu" \

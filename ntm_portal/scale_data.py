@@ -38,6 +38,15 @@ PREFIX = "SX"
 PASSWORD = "ntm-scale-2026"
 ZONES = ["Vùng 1", "Vùng 2"]
 OWNERS = ["Phó Chủ tịch UBND xã", "Công chức Địa chính - Xây dựng", "Công chức Văn hóa - Xã hội"]
+# The summary stored on each report (reports.scoring.Summary), in the order they are loaded.
+SUMMARY_COLUMNS = (
+    "criteria_total",
+    "criteria_met",
+    "indicators_total",
+    "indicators_met",
+    "indicators_answered",
+    "met_criteria",
+)
 SHORTCOMING_TEXT = "Chưa đạt yêu cầu theo hướng dẫn; hồ sơ minh chứng chưa đầy đủ."
 
 
@@ -260,12 +269,7 @@ class ScaleGenerator:
                     "reviewed_at",
                     "reviewed_by_id",
                     "review_comment",
-                    "criteria_total",
-                    "criteria_met",
-                    "indicators_total",
-                    "indicators_met",
-                    "indicators_answered",
-                    "met_criteria",
+                    *SUMMARY_COLUMNS,
                     "created_at",
                     "updated_at",
                 ],  # fmt: skip
@@ -406,17 +410,7 @@ class ScaleGenerator:
                         "comment": "Đề nghị xã bổ sung minh chứng rồi gửi lại."
                         if status == ReportStatus.RETURNED
                         else "",
-                        "summary": [
-                            summary[k]
-                            for k in (
-                                "criteria_total",
-                                "criteria_met",
-                                "indicators_total",
-                                "indicators_met",
-                                "indicators_answered",
-                                "met_criteria",
-                            )
-                        ],  # fmt: skip
+                        "summary": [summary[column] for column in SUMMARY_COLUMNS],
                         "created_at": deadline - datetime.timedelta(days=15),
                         "answers": answers,
                     },

@@ -133,16 +133,15 @@ def disputed_pairs(reports):
     if not pairs:
         return set()
     communes = {commune for commune, _indicator in pairs}
+    commune_of = {r.pk: r.commune_id for r in reports if r.commune_id in communes}
     met = (
         IndicatorStatus.objects.filter(
-            report__in=[r for r in reports if r.commune_id in communes],
-            met=True,
-            indicator_id__in={indicator for _commune, indicator in pairs},
+            report_id__in=commune_of, met=True, indicator_id__in={indicator for _commune, indicator in pairs}
         )
         .order_by()
-        .values_list("report__commune_id", "indicator_id")
+        .values_list("report_id", "indicator_id")
     )
-    return pairs & set(met)
+    return pairs & {(commune_of[report], indicator) for report, indicator in met}
 
 
 def overview(unit, period, *, compare=True):

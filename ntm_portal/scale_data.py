@@ -320,27 +320,26 @@ class ScaleGenerator:
                 ReportEvent,
                 ["report_id", "action", "from_status", "to_status", "actor_id", "at", "comment", "late"],
                 (
-                    (ids[(c.pk, p.pk)], action, before, after, user(c), at, comment, late)
+                    (ids[(c.pk, p.pk)], *event)
                     for c in chunk
                     for p, r in plans[c.pk]
-                    for action, before, after, user, at, comment, late in self._events(r, accounts, offices)
+                    for event in self._events(r, accounts[(c.pk, Role.COMMUNE_OFFICIAL)].pk, offices[c.parent_id].pk)
                 ),
             )
 
-    def _events(self, r, accounts, offices):
+    def _events(self, r, official_id, office_id):
+        """(action, from, to, actor id, at, comment, late) of one generated report's timeline."""
         if not r["submitted_at"]:
             return
-        official = lambda c: accounts[(c.pk, Role.COMMUNE_OFFICIAL)].pk  # noqa: E731
-        office = lambda c: offices[c.parent_id].pk  # noqa: E731
-        yield ("submit", ReportStatus.DRAFT, ReportStatus.SUBMITTED, official, r["submitted_at"], "", r["late"])
+        yield ("submit", ReportStatus.DRAFT, ReportStatus.SUBMITTED, official_id, r["submitted_at"], "", r["late"])
         if r["status"] == ReportStatus.ACCEPTED:
-            yield ("accept", ReportStatus.SUBMITTED, ReportStatus.ACCEPTED, office, r["reviewed_at"], "", False)
+            yield ("accept", ReportStatus.SUBMITTED, ReportStatus.ACCEPTED, office_id, r["reviewed_at"], "", False)
         if r["status"] == ReportStatus.RETURNED:
             yield (
                 "return",
                 ReportStatus.SUBMITTED,
                 ReportStatus.RETURNED,
-                office,
+                office_id,
                 r["reviewed_at"],
                 r["comment"],
                 False,

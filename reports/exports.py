@@ -74,14 +74,18 @@ LONG_HEADERS = [
 XLSX_MAX_ROWS = 1_048_575
 
 
+def _long_statuses(unit):
+    return IndicatorStatus.objects.filter(report__commune__path__startswith=unit.path)
+
+
 def long_count(unit):
-    return IndicatorStatus.objects.filter(report__commune__path__startswith=unit.path).count()
+    return _long_statuses(unit).count()
 
 
 def long_rows(unit):
     """Every sub-criterion value of every report below `unit`, one row each, read in chunks."""
     statuses = (
-        IndicatorStatus.objects.filter(report__commune__path__startswith=unit.path)
+        _long_statuses(unit)
         .order_by("report__period__year", "report__period__month", "report__commune__code", "indicator__code")
         .values_list(
             "report__period__year",

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communes.models import AdministrativeUnit
+from criteria.models import Criterion
 from inspections.models import ActionSource
 from inspections.services import action_create
 
@@ -186,6 +187,19 @@ def meeting_reopen(*, meeting, user, reason):
     meeting.history_user = user
     meeting.save(update_fields=["finalised_at", "finalised_by"])
     return meeting
+
+
+def minutes_retry(meeting):
+    """Render the minutes again after a failure."""
+    Meeting.objects.filter(pk=meeting.pk).update(pdf_state=MinutesState.PENDING)
+    queue_render(meeting)
+
+
+def meeting_criteria(meeting):
+    """The criteria of the report the meeting froze (what remarks may refer to), in order."""
+    if not meeting.frozen_report_id:
+        return Criterion.objects.none()
+    return Criterion.objects.filter(criteria_set__reports=meeting.frozen_report_id).order_by("number")
 
 
 def queue_render(meeting):

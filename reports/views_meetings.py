@@ -11,7 +11,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from communes import access
 from communes.models import Role
-from criteria.models import Criterion
 from inspections.models import Inspection
 
 from . import meetings
@@ -98,14 +97,9 @@ def meeting_detail(request, pk):
         "directives": meeting.directives.select_related("action"),
     }
     if can_edit:
-        criteria = (
-            Criterion.objects.filter(criteria_set__reports=meeting.frozen_report_id).order_by("number")
-            if meeting.frozen_report_id
-            else Criterion.objects.none()
-        )
         context.update(
             edit_form=MeetingEditForm(instance=meeting, people=_people([meeting.issuing_unit])),
-            remark_form=RemarkForm(criteria=criteria),
+            remark_form=RemarkForm(criteria=meetings.meeting_criteria(meeting)),
             directive_form=DirectiveForm(),
             reopen_form=ReopenForm(),
         )
@@ -161,8 +155,7 @@ def meeting_edit(request, pk):
 @require_POST
 def remark_add(request, pk):
     def handle(meeting):
-        criteria = Criterion.objects.filter(criteria_set__reports=meeting.frozen_report_id)
-        form = RemarkForm(request.POST, criteria=criteria)
+        form = RemarkForm(request.POST, criteria=meetings.meeting_criteria(meeting))
         if not form.is_valid():
             messages.error(request, _("Cần ghi người phát biểu và nội dung."))
             return False
@@ -214,8 +207,7 @@ def meeting_render(request, pk):
     """Try rendering again (after a failure)."""
 
     def handle(meeting):
-        Meeting.objects.filter(pk=meeting.pk).update(pdf_state=MinutesState.PENDING)
-        meetings.queue_render(meeting)
+        meetings.minutes_retry(meeting)
         return True
 
     return _edit_action(request, pk, handle, _("Đang tạo lại biên bản PDF."))

@@ -7,13 +7,29 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
+# NTM_TEST_CLOCK=2027-01-25T23:30+07:00 runs the whole suite as if that were now (the clock ticks on
+# from there): the suite must pass on any calendar day, and `scripts/test_on_dates.sh` proves it on
+# the 1st, the 25th, the 26th and the 31st. Tests that need a fixed day still pin their own.
+TEST_CLOCK = os.environ.get("NTM_TEST_CLOCK", "")
+
+
+def pytest_configure(config):
+    if TEST_CLOCK:
+        import datetime
+
+        import time_machine
+
+        config._ntm_clock = time_machine.travel(datetime.datetime.fromisoformat(TEST_CLOCK), tick=True)
+        config._ntm_clock.start()
+
 
 def pytest_report_header(config):
     from django.conf import settings
 
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     broker = settings.CELERY_BROKER_URL or "none (eager tasks)"
-    return [f"ntm_portal: database={engine}, broker={broker}, REQUIRE_SERVICES={int(REQUIRE_SERVICES)}"]
+    clock = f", clock={TEST_CLOCK}" if TEST_CLOCK else ""
+    return [f"ntm_portal: database={engine}, broker={broker}, REQUIRE_SERVICES={int(REQUIRE_SERVICES)}{clock}"]
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from conftest import sign_in
 from inspections.models import ActionItem, Finding
@@ -42,7 +43,9 @@ def test_inspector_records_a_visit_on_a_phone(live_server, new_page, demo, tmp_p
     assert "Đã ghi kết quả kiểm tra" in page.content()
     finding = Finding.objects.get()
     assert finding.photos.count() == 1
-    assert page.locator("img[alt='Ảnh hiện trường']").first.evaluate("img => img.naturalWidth") > 0
+    image = page.locator("img[alt='Ảnh hiện trường']").first
+    expect(image).to_have_js_property("complete", True)  # auto-waits for the photo to load
+    assert image.evaluate("img => img.naturalWidth") > 0
 
     page.fill("#id_title", "Cải tạo nhà vệ sinh học sinh")
     page.select_option("#id_owner_user", label="Lê Văn Thành")

@@ -1,8 +1,10 @@
 """The scale-data generator, and the guard of issue 9: dashboard query counts do not grow with N."""
 
 import datetime
+import zoneinfo
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -13,7 +15,8 @@ from communes.models import AdministrativeUnit, UnitLevel
 from criteria.models import Enrolment, IndicatorKind, IndicatorTarget
 from inspections.models import Finding, Inspection
 from ntm_portal.scale_data import ScaleGenerator, synthetic_set
-from reports.models import IndicatorStatus, MonthlyReport, ReportStatus
+from reports.dashboards import disputed_pairs
+from reports.models import IndicatorStatus, MonthlyReport, ReportingPeriod, ReportStatus
 from reports.scoring import summarize
 
 pytestmark = pytest.mark.django_db
@@ -105,17 +108,16 @@ DASHBOARDS = [
 ]
 
 
-def _counts(result_prefix, client):
+def _counts(result_prefix, client, period):
     """Queries per dashboard page for the generated province whose code is `result_prefix`."""
     province = AdministrativeUnit.objects.get(code=result_prefix)
     district = AdministrativeUnit.objects.filter(parent=province).order_by("code").first()
     commune = AdministrativeUnit.objects.filter(parent=district).order_by("code").first()
     units = {"province": province, "district": district, "commune": commune}
     client.force_login(get_user_model().objects.get(username=f"vp.{province.code.lower()}"))
-    today = datetime.date.today()
     counts = {}
     for name, level in DASHBOARDS:
-        url = reverse(name, args=[units[level].code]) + f"?period={today.year}-{today.month}"
+        url = reverse(name, args=[units[level].code]) + f"?period={period.year}-{period.month}"
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert response.status_code == 200, (name, response.status_code)
@@ -123,10 +125,23 @@ def _counts(result_prefix, client):
     return counts
 
 
+# The generator builds its months back from "today": pinned, so that the guard measures the same
+# data on any calendar day (on the 1st the current month has no report yet, on the 26th it has many).
+PINNED_NOW = datetime.datetime(2026, 11, 10, 9, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
+@time_machine.travel(PINNED_NOW, tick=False)
 def test_dashboard_queries_do_not_grow_with_communes_or_months(client):
-    generate(5, 2, per_district=5)
+    generate(10, 2, per_district=5)
     generate(90, 8, per_district=45, seed=9)
-    small, large = _counts("SX001", client), _counts("SX002", client)
+    # Like with like: the last complete month, in which both provinces have submitted reports and
+    # inspection shortcomings (the disputed check skips its second query when there are none).
+    period = ReportingPeriod.objects.get(year=2026, month=10)
+    for prefix in ("SX001", "SX002"):
+        reports = list(MonthlyReport.objects.filter(period=period, commune__code__startswith=prefix))
+        assert any(r.status != ReportStatus.DRAFT for r in reports)
+        assert disputed_pairs(reports), prefix
+    small, large = _counts("SX001", client, period), _counts("SX002", client, period)
     assert small == large
     assert large["reports:dashboard_overview"] <= 15
     assert large["reports:dashboard_matrix"] <= 15

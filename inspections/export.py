@@ -4,9 +4,12 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from core.spreadsheets import xlsx_row
+
 
 def inspections_workbook(inspections):
-    """One row per finding of each inspection (an inspection without findings gets one row)."""
+    """One row per finding of each inspection (an inspection without findings gets one row); typed text
+    (names, shortcomings, recommendations) is written as text even when it looks like a formula."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Kết quả kiểm tra")
@@ -25,7 +28,7 @@ def inspections_workbook(inspections):
         _("Kiến nghị"),
         _("Đã xử lý"),
     ]
-    sheet.append(headers)
+    sheet.append(xlsx_row(sheet, headers))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for inspection in inspections:
@@ -33,23 +36,21 @@ def inspections_workbook(inspections):
         rows = 0
         for visit in inspection.visits.all():
             for finding in visit.findings.all():
-                sheet.append(
-                    base
-                    + [
-                        visit.name,
-                        visit.get_site_type_display(),
-                        visit.village,
-                        finding.indicator.code,
-                        finding.indicator.name,
-                        finding.get_assessment_display(),
-                        finding.shortcoming,
-                        finding.recommendation,
-                        _("Có") if finding.resolved_at else "",
-                    ]
-                )
+                details = [
+                    visit.name,
+                    visit.get_site_type_display(),
+                    visit.village,
+                    finding.indicator.code,
+                    finding.indicator.name,
+                    finding.get_assessment_display(),
+                    finding.shortcoming,
+                    finding.recommendation,
+                    _("Có") if finding.resolved_at else "",
+                ]
+                sheet.append(xlsx_row(sheet, base + details))
                 rows += 1
         if not rows:
-            sheet.append(base)
+            sheet.append(xlsx_row(sheet, base))
     for row in sheet.iter_rows(min_row=2):
         row[0].number_format = "DD/MM/YYYY"
         for cell in row[8:12]:

@@ -8,7 +8,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
+from core.spreadsheets import safe_cell, xlsx_row
+
 from .models import IndicatorStatus
+from .selectors import limit_to_departments
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -19,13 +22,14 @@ class _Echo:
 
 
 def csv_response(filename, headers, rows):
+    """Every cell goes through `safe_cell`: typed text never reaches a spreadsheet as a formula."""
     writer = csv.writer(_Echo())
 
     def lines():
         yield "\ufeff"  # lets Excel open the UTF-8 file with its Vietnamese letters intact
-        yield writer.writerow(headers)
+        yield writer.writerow([safe_cell(value) for value in headers])
         for row in rows:
-            yield writer.writerow(row)
+            yield writer.writerow([safe_cell(value) for value in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
@@ -33,11 +37,12 @@ def csv_response(filename, headers, rows):
 
 
 def xlsx_response(filename, headers, rows, title):
+    """Every cell goes through `xlsx_row`: typed text is written as text, never as a formula."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(headers)
+    sheet.append(xlsx_row(sheet, headers))
     for row in rows:
-        sheet.append(list(row))
+        sheet.append(xlsx_row(sheet, row))
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
     workbook.save(handle)
     handle.seek(0)
@@ -74,18 +79,20 @@ LONG_HEADERS = [
 XLSX_MAX_ROWS = 1_048_575
 
 
-def _long_statuses(unit):
-    return IndicatorStatus.objects.filter(report__commune__path__startswith=unit.path)
+def _long_statuses(unit, departments):
+    statuses = IndicatorStatus.objects.filter(report__commune__path__startswith=unit.path)
+    return limit_to_departments(statuses, departments)
 
 
-def long_count(unit):
-    return _long_statuses(unit).count()
+def long_count(unit, departments=None):
+    return _long_statuses(unit, departments).count()
 
 
-def long_rows(unit):
-    """Every sub-criterion value of every report below `unit`, one row each, read in chunks."""
+def long_rows(unit, departments=None):
+    """Every sub-criterion value of every report below `unit`, one row each, read in chunks; for a
+    department (`departments`, see selectors.department_filter) only the sub-criteria of its criteria."""
     statuses = (
-        _long_statuses(unit)
+        _long_statuses(unit, departments)
         .order_by("report__period__year", "report__period__month", "report__commune__code", "indicator__code")
         .values_list(
             "report__period__year",

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.spreadsheets import protect_xlsx_cell, xlsx_row
 from criteria.models import PERCENT_KINDS, IndicatorKind
 
 from . import services
@@ -72,7 +73,11 @@ def _kind_label(indicator):
 
 
 def report_workbook(report, statuses):
-    """The report as an XLSX template (bytes): one row per sub-criterion, pre-filled with what is stored."""
+    """The report as an XLSX template (bytes): one row per sub-criterion, pre-filled with what is stored.
+
+    Typed text (notes, names, descriptions) is written as text even when it looks like a formula
+    (core.spreadsheets), unchanged, so reading the file back returns exactly what was stored.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -144,7 +149,7 @@ def report_workbook(report, statuses):
             "planned": status.planned_date,
         }
         for key, value in values.items():
-            cell = sheet.cell(row=row, column=column_of[key], value=value)
+            cell = protect_xlsx_cell(sheet.cell(row=row, column=column_of[key], value=value))
             cell.alignment = wrap
         sheet.cell(row=row, column=column_of["code"]).number_format = "@"
         sheet.cell(row=row, column=column_of["planned"]).number_format = DATE_FORMAT
@@ -162,8 +167,8 @@ def report_workbook(report, statuses):
     meta = workbook.create_sheet(META_TITLE)
     meta.append(["report_id", report.pk])
     meta.append(["version", report.version])
-    meta.append(["commune", report.commune.code])
-    meta.append(["period", str(report.period)])
+    meta.append(xlsx_row(meta, ["commune", report.commune.code]))
+    meta.append(xlsx_row(meta, ["period", str(report.period)]))
     meta.sheet_state = "hidden"
 
     buffer = io.BytesIO()

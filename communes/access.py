@@ -116,3 +116,24 @@ def units_with_role_or_403(user, *roles):
     if not units and not user.is_superuser:
         raise PermissionDenied
     return units
+
+
+def units_beyond_office(user, units):
+    """Those of `units` (a queryset of units) outside every unit where the user is a coordination office."""
+    if user.is_superuser:
+        return units.none()
+    reach = Q(pk__in=[])
+    for unit in units_with_role(user, Role.OFFICE):
+        reach |= Q(path__startswith=unit.path)
+    return units.exclude(reach)
+
+
+def office_reaches_all(user, units):
+    """Whether the user is a coordination office over every one of `units` (a queryset of units).
+
+    A change that acts on many communes at once (a reporting period's deadline, shared by every commune)
+    is for an office whose units hold all of them; any other office gets a 403.
+    """
+    if user.is_superuser:
+        return True
+    return bool(units_with_role(user, Role.OFFICE)) and not units_beyond_office(user, units).exists()

@@ -13,6 +13,7 @@ from criteria.models import Criterion, Enrolment, IndicatorTarget
 from inspections.selectors import actions_of_commune, latest_findings, open_shortcomings
 
 from .models import IndicatorStatus, MonthlyReport, ReportingPeriod, ReportStatus
+from .selectors import limit_to_departments
 
 SUBMITTED = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
 # What the office sees as a commune's state for a period (symbol + label, readable without colour).
@@ -164,12 +165,14 @@ def overview(unit, period, *, compare=True):
     )
 
 
-def criteria_of(overview_rows):
-    """The criteria of the set most communes report against (the matrix's columns)."""
+def criteria_of(overview_rows, departments=None):
+    """The criteria of the set most communes report against (the matrix's columns); for a department
+    (`departments`, see selectors.department_filter) only the criteria it is responsible for."""
     sets = Counter(row.enrolment.criteria_set_id for row in overview_rows)
     if not sets:
         return []
-    return list(Criterion.objects.filter(criteria_set_id=sets.most_common(1)[0][0]).order_by("number"))
+    criteria = Criterion.objects.filter(criteria_set_id=sets.most_common(1)[0][0]).order_by("number")
+    return list(limit_to_departments(criteria, departments, criterion=""))
 
 
 MATRIX_SORTS = {
@@ -179,10 +182,10 @@ MATRIX_SORTS = {
 }
 
 
-def matrix(unit, period, *, criterion=None, zone="", state="", sort="name"):
+def matrix(unit, period, *, criterion=None, zone="", state="", sort="name", departments=None):
     """Rows of (overview row, [cell per criterion]); a cell is "met", "unmet" or "none" (not reported)."""
     data = overview(unit, period)
-    criteria = criteria_of(data.rows)
+    criteria = criteria_of(data.rows, departments)
     rows = data.rows
     if zone:
         rows = [r for r in rows if r.enrolment.zone == zone]
@@ -199,8 +202,10 @@ def matrix(unit, period, *, criterion=None, zone="", state="", sort="name"):
     return {"overview": data, "criteria": criteria, "columns": columns, "table": table, "zones": zones}
 
 
-def commune_page(commune):
-    """Trajectory (stored summaries of every report), the latest report's criteria, open actions."""
+def commune_page(commune, *, departments=None):
+    """Trajectory (stored summaries of every report), the latest report's criteria, open actions.
+
+    A department (`departments`, see selectors.department_filter) gets only its criteria's detail."""
     reports = list(
         MonthlyReport.objects.filter(commune=commune).select_related("period").order_by("period__year", "period__month")
     )
@@ -210,7 +215,7 @@ def commune_page(commune):
     if latest:
         met = set(latest.met_criteria)
         statuses = (
-            IndicatorStatus.objects.filter(report=latest)
+            limit_to_departments(IndicatorStatus.objects.filter(report=latest), departments)
             .select_related("indicator", "indicator__criterion")
             .order_by("indicator__criterion__number", "indicator__position")
         )
@@ -259,8 +264,9 @@ def criterion_page(unit, period, criterion):
     return {"overview": data, "rows": rows, "distributions": distributions}
 
 
-def rollup(unit, period):
-    """Per child unit (district) of `unit`: communes enrolled, reporting, at the standard; missed criteria."""
+def rollup(unit, period, *, departments=None):
+    """Per child unit (district) of `unit`: communes enrolled, reporting, at the standard; missed criteria
+    (for a department, among its own criteria only)."""
     data = overview(unit, period, compare=False)
     children = {
         c.pk: c
@@ -271,7 +277,7 @@ def rollup(unit, period):
     for row in data.rows:
         groups.get(row.commune.parent_id, direct).append(row)
     missed = Counter()
-    criteria = {c.number: c for c in criteria_of(data.rows)}
+    criteria = {c.number: c for c in criteria_of(data.rows, departments)}
     lines = []
     for pk, rows in groups.items():
         lines.append(_rollup_line(children[pk], rows, criteria, missed))

@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 
 from communes import access
-from communes.models import Role
+from communes.models import AdministrativeUnit, Role
 from criteria.models import IndicatorTarget
 
 from .models import IndicatorStatus, MonthlyReport, Notification, ReportingPeriod
@@ -36,11 +36,23 @@ def department_filter(user, unit):
     return {m.department for m in memberships}
 
 
+def limit_to_departments(queryset, departments, criterion="indicator__criterion"):
+    """`queryset` narrowed to the criteria `departments` are responsible for (all of it when None).
+
+    `departments` comes from `department_filter`; `criterion` is the lookup from the queryset's rows to
+    their criterion ("" for a queryset of criteria). Every page and export a department reads (report,
+    history, commune page, dashboards, long export) narrows its criteria and sub-criteria here.
+    """
+    if departments is None:
+        return queryset
+    field = f"{criterion}__responsible_department__in" if criterion else "responsible_department__in"
+    return queryset.filter(**{field: departments})
+
+
 def report_statuses(report, departments=None):
     """The report's statuses in order, each with `.target` (for the commune's zone) attached."""
     statuses = IndicatorStatus.objects.filter(report=report).select_related("indicator", "indicator__criterion")
-    if departments is not None:
-        statuses = statuses.filter(indicator__criterion__responsible_department__in=departments)
+    statuses = limit_to_departments(statuses, departments)
     statuses = list(
         statuses.prefetch_related(
             Prefetch("indicator__targets", queryset=IndicatorTarget.objects.all()), "evidence"
@@ -49,6 +61,12 @@ def report_statuses(report, departments=None):
     for status in statuses:
         status.target = status.indicator.target_for(report.zone)
     return statuses
+
+
+def zone_unmatched(statuses):
+    """Codes of the sub-criteria (of `report_statuses`) that have targets, but none for the report's
+    zone: the commune is enrolled without a zone its set defines, so they cannot be judged."""
+    return [s.indicator.code for s in statuses if s.target is None and s.indicator.targets.all()]
 
 
 def reports_of_commune(commune):
@@ -75,6 +93,26 @@ def period_overview(user, period):
 
 def recent_periods(limit=24):
     return ReportingPeriod.objects.order_by("-year", "-month")[:limit]
+
+
+def periods_with_movable_deadline(user, periods):
+    """The ids of `periods` whose deadline `user` may move, in a fixed number of queries (not one per period).
+
+    A period is shared: it covers every commune with an active enrolment and every commune that already
+    has a report in it, so only an office reaching all of them may move its deadline
+    (`access.office_reaches_all`).
+    """
+    ids = {period.pk for period in periods}
+    units = AdministrativeUnit.objects.all()
+    if not ids or not access.office_reaches_all(user, units.filter(enrolments__active=True)):
+        return set()
+    beyond = access.units_beyond_office(user, units)
+    blocked = MonthlyReport.objects.filter(period_id__in=ids, commune__in=beyond).values_list("period_id", flat=True)
+    return ids - set(blocked)
+
+
+def may_move_deadline(user, period):
+    return period.pk in periods_with_movable_deadline(user, [period])
 
 
 def unread_count(user):
@@ -112,8 +150,7 @@ def report_changes(report, departments=None):
         .select_related("history_user", "indicator", "indicator__criterion")
         .order_by("history_date", "history_id")
     )
-    if departments is not None:
-        status_records = status_records.filter(indicator__criterion__responsible_department__in=departments)
+    status_records = limit_to_departments(status_records, departments)
     changes = _diffs(report_records, REPORT_TRACKED, lambda r: str(report.period))
     changes += _diffs(status_records, STATUS_TRACKED, lambda r: r.indicator.code)
     return sorted(changes, key=lambda c: c[0], reverse=True)

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -69,7 +70,8 @@ def _form_page(request, report, form, status=200, conflict=None):
             "met_by_status": met_by_status,
             "conflict": conflict,
             "events": report.events.select_related("actor"),
-            "deadline_text": report.period.deadline_text(),
+            "deadline_text": report.deadline_text(),
+            "zone_unmatched": selectors.zone_unmatched(form.statuses),
         },
         status=status,
     )
@@ -82,19 +84,21 @@ def report_detail(request, pk):
     if report.is_editable and access.can(request.user, "report.edit", report.commune):
         return _form_page(request, report, ReportForm(report=report, statuses=selectors.report_statuses(report)))
     departments = selectors.department_filter(request.user, report.commune)
+    statuses = selectors.report_statuses(report, departments)
     return render(
         request,
         "reports/report_detail.html",
         {
             "disputed": {indicator for _c, indicator in disputed_pairs([report])},
             "report": report,
-            "statuses": selectors.report_statuses(report, departments),
+            "statuses": statuses,
+            "zone_unmatched": selectors.zone_unmatched(statuses),
             "departments": departments,
             "events": report.events.select_related("actor"),
             "can_review": access.can(request.user, "report.review", report.commune),
             "review_form": ReviewForm(),
             "reason_form": ReasonForm(),
-            "deadline_text": report.period.deadline_text(),
+            "deadline_text": report.deadline_text(),
         },
     )
 
@@ -267,8 +271,15 @@ def period_list(request):
             request, _("Đã có %(n)s kỳ báo cáo tới tháng %(last)s.") % {"n": len(created), "last": created[-1]}
         )
         return redirect("reports:period_list")
+    periods = list(selectors.recent_periods(36))
     return render(
-        request, "reports/period_list.html", {"periods": selectors.recent_periods(36), "form": DeadlineForm()}
+        request,
+        "reports/period_list.html",
+        {
+            "periods": periods,
+            "movable": selectors.periods_with_movable_deadline(request.user, periods),
+            "form": DeadlineForm(),
+        },
     )
 
 
@@ -277,6 +288,8 @@ def period_list(request):
 def period_deadline(request, pk):
     access.units_with_role_or_403(request.user, Role.OFFICE)
     period = get_object_or_404(ReportingPeriod, pk=pk)
+    if not selectors.may_move_deadline(request.user, period):
+        raise PermissionDenied  # the period also covers communes beyond this office's units
     form = DeadlineForm(request.POST)
     if form.is_valid():
         try:

@@ -13,7 +13,7 @@ from communes import access
 
 from . import charts, dashboards, exports, services
 from .models import ReportingPeriod
-from .selectors import recent_periods
+from .selectors import department_filter, recent_periods
 
 
 def _period(request):
@@ -125,6 +125,7 @@ def dashboard_matrix(request, code):
         zone=request.GET.get("zone", ""),
         state=state if state in dashboards.STATES else "",
         sort=request.GET.get("sort", "name"),
+        departments=department_filter(request.user, unit),
     )
     labels = {"met": _("Đạt"), "unmet": _("Chưa đạt"), "none": _("Chưa báo cáo")}
     fmt = _export_format(request)
@@ -159,7 +160,8 @@ def dashboard_commune(request, code):
     commune = access.get_unit_or_404(request.user, code, "unit.view")
     if not commune.is_commune:
         raise Http404
-    data = dashboards.commune_page(commune)
+    departments = department_filter(request.user, commune)
+    data = dashboards.commune_page(commune, departments=departments)
     fmt = _export_format(request)
     if fmt:
         headers = [
@@ -192,6 +194,7 @@ def dashboard_commune(request, code):
             **data,
             "chart": charts.trajectory(data["trajectory"]),
             "focus": request.GET.get("criterion", ""),
+            "departments": departments,
             "can_dashboard": access.can(request.user, "dashboard.view", commune),
         },
     )
@@ -203,10 +206,10 @@ def dashboard_criterion(request, code, number):
     unit = _dashboard_unit(request, code)
     period = _period(request)
     overview = dashboards.overview(unit, period)
-    criteria = dashboards.criteria_of(overview.rows)
+    criteria = dashboards.criteria_of(overview.rows, department_filter(request.user, unit))
     criterion = next((c for c in criteria if c.number == number), None)
     if criterion is None:
-        raise Http404
+        raise Http404  # no such criterion, or one of another department's sector
     data = dashboards.criterion_page(unit, period, criterion)
     fmt = _export_format(request)
     if fmt:
@@ -237,7 +240,7 @@ def dashboard_criterion(request, code, number):
 def dashboard_rollup(request, code):
     unit = _dashboard_unit(request, code)
     period = _period(request)
-    data = dashboards.rollup(unit, period)
+    data = dashboards.rollup(unit, period, departments=department_filter(request.user, unit))
     fmt = _export_format(request)
     if fmt:
         headers = [
@@ -269,7 +272,7 @@ def dashboard_summary(request, code):
     """One printable page for a leader: totals, the matrix in brief, the criteria most often missed."""
     unit = _dashboard_unit(request, code)
     period = _period(request)
-    data = dashboards.rollup(unit, period)
+    data = dashboards.rollup(unit, period, departments=department_filter(request.user, unit))
     return render(
         request,
         "reports/dashboard/summary.html",
@@ -281,8 +284,9 @@ def dashboard_summary(request, code):
 @require_GET
 def dashboard_long_export(request, code):
     unit = _dashboard_unit(request, code)
+    departments = department_filter(request.user, unit)
     fmt = _export_format(request) or "csv"
-    if fmt == "xlsx" and (rows := exports.long_count(unit)) > exports.XLSX_MAX_ROWS:
+    if fmt == "xlsx" and (rows := exports.long_count(unit, departments)) > exports.XLSX_MAX_ROWS:
         messages.error(
             request,
             _(
@@ -293,5 +297,9 @@ def dashboard_long_export(request, code):
         )
         return redirect("reports:dashboard_overview", code=unit.code)
     return exports.table_response(
-        fmt, f"du-lieu-chi-tiet-{unit.code}", exports.LONG_HEADERS, exports.long_rows(unit), _("Dữ liệu chi tiết")
+        fmt,
+        f"du-lieu-chi-tiet-{unit.code}",
+        exports.LONG_HEADERS,
+        exports.long_rows(unit, departments),
+        _("Dữ liệu chi tiết"),
     )

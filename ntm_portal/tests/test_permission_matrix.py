@@ -135,7 +135,9 @@ MATRIX = {
     # The evidence file sits on a sub-criterion of criterion 13 (Y tế), the department's own sector.
     "reports:evidence_download": row(REACH_200, ALL_405, pk="evidence"),
     "reports:period_list": row(OFFICES_200, OFFICES_302),  # POST: makes sure the next periods exist
-    "reports:period_deadline": row(ALL_405, OFFICES_302, pk="period"),  # invalid form: message + redirect
+    # A period is shared by every commune: its deadline moves only for an office reaching every enrolled
+    # commune. Thọ Xuân's office does not reach Như Xuân's Yên Cát, nor the reverse: both get a 403.
+    "reports:period_deadline": row(ALL_405, same("403"), pk="period"),
     "reports:notification_list": row(ALL_200, ALL_405),
     "reports:notification_read": row(ALL_405, same("302")),  # one's own notifications only
     # The action plan: everyone reaching the commune reads it; the commune, office and inspector add to it

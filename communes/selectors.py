@@ -1,8 +1,9 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from . import access
-from .models import AdministrativeUnit
+from .models import AdministrativeUnit, Profile
 
 
 def units_search(user, query=""):
@@ -34,3 +35,9 @@ def users_with_role_over(unit, role):
         .objects.filter(is_active=True, memberships__role=role, memberships__unit__code__in=codes)
         .distinct()
     )
+
+
+def languages_of(users):
+    """{user id: language} for mail and notifications: the language the person chose, else Vietnamese."""
+    chosen = dict(Profile.objects.filter(user__in=[u.pk for u in users]).values_list("user_id", "language"))
+    return {u.pk: chosen.get(u.pk, settings.LANGUAGE_CODE) for u in users}

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from core.db import upsert
 from core.tabular import ImportFileError, RowError, parse_date, read_rows, too_long
 
-from .models import AdministrativeUnit, Membership, UnitLevel
+from .models import AdministrativeUnit, Membership, Profile, UnitLevel
 
 UNIT_COLUMNS = ("code", "name", "level", "parent_code", "valid_from")
 _CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,20}$")
@@ -176,3 +176,8 @@ def membership_grant(*, user, unit, role, department="", position=""):
     return upsert(
         Membership, user=user, unit=unit, role=role, defaults={"department": department, "position": position}
     )
+
+
+def profile_set_language(*, user, language):
+    """Remember the language a signed-in person chose (mail to them is written in it)."""
+    Profile.objects.update_or_create(user=user, defaults={"language": language})

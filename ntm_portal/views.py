@@ -1,9 +1,13 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
+
+from communes.services import profile_set_language
 
 from . import health
 from .home import home_context, home_template
@@ -27,3 +31,13 @@ def healthz(request):
 def favicon(request):
     # Browsers ask for /favicon.ico by themselves; the file lives with the other static assets.
     return HttpResponsePermanentRedirect(static("favicon.ico"))
+
+
+@require_POST
+def language_switch(request):
+    """Django's language switch, and for a signed-in person their choice is remembered for mail."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        profile_set_language(user=request.user, language=language)
+    return response

@@ -10,8 +10,9 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from communes.models import Role
-from communes.selectors import users_with_role_over
+from communes.selectors import languages_of, users_with_role_over
 
+from . import notification_texts
 from .models import Notification, ReminderKind
 
 
@@ -30,13 +31,14 @@ class EmailChannel:
         return [u for u in _people(unit, kind) if u.email]
 
     def deliver(self, *, recipients, message):
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = render_to_string(message["template"] + "_subject.txt", message).strip()
-            text = render_to_string(message["template"] + ".txt", message)
-            html = render_to_string(message["template"] + ".html", message)
+        """One mail per person, in that person's language."""
+        languages = languages_of(recipients)
         connection = get_connection()
         emails = []
         for user in recipients:
+            with translation.override(languages[user.pk]):
+                subject, text = notification_texts.render("reminder", message)
+                html = render_to_string(message["template"] + ".html", notification_texts.reminder_context(message))
             email = EmailMultiAlternatives(subject, text, to=[user.email], connection=connection)
             email.attach_alternative(html, "text/html")
             emails.append(email)
@@ -50,11 +52,8 @@ class InboxChannel:
         return list(_people(unit, kind))
 
     def deliver(self, *, recipients, message):
-        with translation.override(settings.LANGUAGE_CODE):
-            title = render_to_string(message["template"] + "_subject.txt", message).strip()
-            body = render_to_string(message["template"] + ".txt", message)
         Notification.objects.bulk_create(
-            Notification(user=user, title=title[:300], body=body, url=message["path"]) for user in recipients
+            Notification(user=user, kind="reminder", params=message, url=message["path"]) for user in recipients
         )
 
 

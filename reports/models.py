@@ -4,13 +4,15 @@ import zoneinfo
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from communes.models import AdministrativeUnit
 from core.uploads import evidence_validator
 from criteria.models import THRESHOLD_KINDS, CriteriaSet, Indicator
+
+from . import notification_texts
 
 DEADLINE_DAY = 25
 
@@ -51,19 +53,30 @@ class ReportingPeriod(models.Model):
     def days_left(self, now=None):
         """Whole days from today to the deadline day (negative: days overdue), in local dates."""
         now = now or timezone.now()
-        return (timezone.localtime(self.deadline).date() - timezone.localtime(now).date()).days
+        return (self.local_deadline.date() - timezone.localtime(now).date()).days
+
+    @property
+    def local_deadline(self):
+        return timezone.localtime(self.deadline)
 
     def is_late(self, when):
         return when > self.deadline
 
+    def is_open(self, now=None):
+        """Still being reported on: until the end of the month after the period's month (the office
+        chases late reports then); afterwards the period is history and counts no days."""
+        today = timezone.localtime(now or timezone.now()).date()
+        return (today.year, today.month) <= (self.year + self.month // 12, self.month % 12 + 1)
+
     def deadline_text(self, now=None):
-        """ "Hạn nộp: 25/04/2021 — còn 3 ngày" (or "quá hạn 2 ngày")."""
+        """ "Hạn nộp: 25/04/2021 — còn 3 ngày" ("quá hạn 2 ngày") while the period is open, counted
+        from `now`; a closed period shows its deadline date only."""
+        date = self.local_deadline.strftime("%d/%m/%Y")
+        if not self.is_open(now):
+            return _("Hạn nộp: %(date)s") % {"date": date}
         days = self.days_left(now)
         left = _("còn %(n)s ngày") % {"n": days} if days >= 0 else _("quá hạn %(n)s ngày") % {"n": -days}
-        return _("Hạn nộp: %(date)s — %(left)s") % {
-            "date": timezone.localtime(self.deadline).strftime("%d/%m/%Y"),
-            "left": left,
-        }
+        return _("Hạn nộp: %(date)s — %(left)s") % {"date": date, "left": left}
 
 
 class ReportStatus(models.TextChoices):
@@ -137,6 +150,30 @@ class MonthlyReport(models.Model):
     @property
     def is_editable(self):
         return self.status in EDITABLE_STATUSES
+
+    @property
+    def late_days(self):
+        """Days between the deadline day and the first submission's day (local dates); 0 when on time."""
+        if not self.submitted_at or not self.is_late:
+            return 0
+        return max(1, (timezone.localtime(self.submitted_at).date() - self.period.local_deadline.date()).days)
+
+    def deadline_text(self, now=None):
+        """What a report says about its deadline: a submitted report (also after a return) tells how
+        its first submission stood; an unsubmitted one counts days only while its period is open."""
+        if self.submitted_at is None:
+            return self.period.deadline_text(now)
+        if self.is_late:
+            return _("Nộp trễ %(n)s ngày (hạn nộp %(date)s)") % {
+                "n": self.late_days,
+                "date": self.period.local_deadline.strftime("%d/%m/%Y"),
+            }
+        return _("Nộp đúng hạn (hạn nộp %(date)s)") % {"date": self.period.local_deadline.strftime("%d/%m/%Y")}
+
+    @property
+    def is_overdue(self):
+        """Unsubmitted while its deadline has passed and its period is still open (shown in red)."""
+        return self.submitted_at is None and self.period.is_open() and self.period.days_left() < 0
 
     @property
     def summary_line(self):
@@ -223,6 +260,7 @@ class ReportEvent(models.Model):
 
     class Action(models.TextChoices):
         SUBMIT = "submit", _("Nộp báo cáo")
+        RESUBMIT = "resubmit", _("Nộp lại sau khi bị trả lại")
         RETURN = "return", _("Trả lại")
         ACCEPT = "accept", _("Duyệt")
         REOPEN = "reopen", _("Mở lại để chỉnh sửa")
@@ -244,10 +282,13 @@ class ReportEvent(models.Model):
 
 
 class Notification(models.Model):
-    """An entry of a user's in-portal inbox."""
+    """An entry of a user's in-portal inbox: a kind and its parameters, worded when it is read (in the
+    reader's language). `title`/`body` hold the text of entries stored before kinds existed."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    title = models.CharField(_("tiêu đề"), max_length=300)
+    kind = models.CharField(_("loại"), max_length=40, blank=True)
+    params = models.JSONField(_("tham số"), default=dict, blank=True)
+    title = models.CharField(_("tiêu đề"), max_length=300, blank=True)
     body = models.TextField(_("nội dung"), blank=True)
     url = models.CharField(_("liên kết"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("lúc"), auto_now_add=True)
@@ -261,7 +302,24 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["user", "read_at"])]
 
     def __str__(self):
-        return self.title
+        return self.title_text
+
+    def _rendered(self):
+        if not self.kind:
+            return self.title, self.body
+        cached = getattr(self, "_rendered_texts", None)
+        if cached is None or cached[0] != translation.get_language():
+            cached = (translation.get_language(), notification_texts.render(self.kind, self.params))
+            self._rendered_texts = cached
+        return cached[1]
+
+    @property
+    def title_text(self):
+        return self._rendered()[0]
+
+    @property
+    def body_text(self):
+        return self._rendered()[1]
 
 
 class ReminderKind(models.TextChoices):

@@ -14,7 +14,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from communes.models import AdministrativeUnit, Membership, Role
 from communes.selectors import users_with_role_over
@@ -119,25 +118,38 @@ def claim(reminder_id, now=None):
 
 
 def message_for(reminder):
+    """The reminder's content as plain values (stored with an inbox entry, worded per reader).
+
+    Days are counted from the reminder's own day (the run's date), never from the clock.
+    """
     period = reminder.period
-    context = {
-        "unit": reminder.unit,
-        "period": period,
-        "kind": reminder.kind,
-        "deadline": timezone.localtime(period.deadline),
-        "days_left": period.days_left(),
-        "deadline_text": period.deadline_text(),
-        "site_url": settings.SITE_URL,
+    days_left = (_local_deadline_date(period) - reminder.due_on).days
+    message = {
         "template": "reports/email/reminder",
+        "kind": reminder.kind,
+        "unit": {"name": reminder.unit.name},
+        "period": str(period),
+        "deadline": period.deadline.isoformat(),
+        "days_left": days_left,
+        "days_overdue": -days_left,
         "path": reverse("reports:report_list"),
     }
     if reminder.kind == ReminderKind.DIGEST:
         late = list(missing_communes(period).filter(path__startswith=reminder.unit.path))
-        silent = [c for c in late if not CHANNELS["email"].recipients(c, ReminderKind.T0)]
-        context.update(template="reports/email/digest", late=late, silent=silent)
-        context["path"] = reverse("reports:report_list") + f"?year={period.year}&month={period.month}"
-    context["link"] = settings.SITE_URL + context["path"]
-    return context
+        silent = {c.pk for c in late if not CHANNELS["email"].recipients(c, ReminderKind.T0)}
+        message.update(
+            template="reports/email/digest",
+            late=[{"name": c.name, "silent": c.pk in silent} for c in late],
+            path=reverse("reports:report_list") + f"?year={period.year}&month={period.month}",
+        )
+    else:
+        returned = MonthlyReport.objects.filter(
+            commune=reminder.unit, period=period, status=ReportStatus.RETURNED
+        ).first()
+        if returned:
+            message["returned_reason"] = returned.review_comment
+    message["link"] = settings.SITE_URL + message["path"]
+    return message
 
 
 def send(reminder_id, now=None):
@@ -177,9 +189,8 @@ def _tell_office_nobody_to_remind(reminder):
 
     notify(
         users=users_with_role_over(reminder.unit, Role.OFFICE),
-        title=_("%(commune)s: không có người nhận nhắc nhở cho báo cáo tháng %(period)s")
-        % {"commune": reminder.unit.name, "period": reminder.period},
-        body=_("Xã chưa có cán bộ nào có địa chỉ nhận nhắc nhở. Hãy liên hệ trực tiếp và cập nhật tài khoản."),
+        kind="no_recipient",
+        params={"commune": reminder.unit.name, "period": str(reminder.period)},
         url=reverse("reports:report_list"),
     )
 

@@ -229,6 +229,9 @@ TRANSITIONS = {
 }
 
 
+SUBMIT_ACTIONS = (ReportEvent.Action.SUBMIT, ReportEvent.Action.RESUBMIT)
+
+
 def _transition(report, action, user, comment="", now=None):
     allowed_from, to_status = TRANSITIONS[action]
     now = now or timezone.now()
@@ -243,7 +246,10 @@ def _transition(report, action, user, comment="", now=None):
         locked.status = to_status
         locked.version += 1  # the row is locked: a plain increment is safe
         fields = ["status", "version", "updated_at"]
-        if action == ReportEvent.Action.SUBMIT:
+        if action == ReportEvent.Action.SUBMIT and locked.submitted_at is not None:
+            # A resubmission after a return: its own event; the first submission decides lateness.
+            action = ReportEvent.Action.RESUBMIT
+        elif action == ReportEvent.Action.SUBMIT:
             locked.submitted_at, locked.submitted_by = now, user
             locked.is_late = locked.period.is_late(now)
             fields += ["submitted_at", "submitted_by", "is_late"]
@@ -260,9 +266,21 @@ def _transition(report, action, user, comment="", now=None):
             actor=user,
             at=now,
             comment=comment,
-            late=locked.is_late if action == "submit" else False,
+            late=locked.period.is_late(now) if action in SUBMIT_ACTIONS else False,
         )
     return locked
+
+
+def _report_params(report, **extra):
+    return {
+        "commune": report.commune.name,
+        "period": str(report.period),
+        "criteria_met": report.criteria_met,
+        "criteria_total": report.criteria_total,
+        "indicators_met": report.indicators_met,
+        "indicators_total": report.indicators_total,
+        **extra,
+    }
 
 
 def report_submit(*, report, user, now=None, statuses=None):
@@ -272,13 +290,12 @@ def report_submit(*, report, user, now=None, statuses=None):
         raise ReportError(
             _("Chưa thể nộp: còn %(n)s tiểu tiêu chí chưa đủ thông tin.") % {"n": len({s.pk for s, _m in problems})}
         )
+    resubmission = report.submitted_at is not None
     report = _transition(report, ReportEvent.Action.SUBMIT, user, now=now)
-    late = _(" (nộp trễ)") if report.is_late else ""
     notify(
         users=users_with_role_over(report.commune, Role.OFFICE),
-        title=_("%(commune)s đã nộp báo cáo tháng %(period)s%(late)s")
-        % {"commune": report.commune.name, "period": report.period, "late": late},
-        body=report.summary_line,
+        kind="report_resubmitted" if resubmission else "report_submitted",
+        params=_report_params(report, late=report.is_late),
         url=reverse("reports:report_detail", args=[report.pk]),
     )
     return report
@@ -288,15 +305,13 @@ def report_return(*, report, user, reason, now=None):
     if not reason.strip():
         raise ReportError(_("Cần ghi lý do trả lại báo cáo."))
     report = _transition(report, ReportEvent.Action.RETURN, user, reason.strip(), now)
-    _notify_commune(report, _("Báo cáo tháng %(period)s bị trả lại") % {"period": report.period}, reason.strip())
+    _notify_commune(report, "report_returned", reason.strip())
     return report
 
 
 def report_accept(*, report, user, comment="", now=None):
     report = _transition(report, ReportEvent.Action.ACCEPT, user, comment.strip(), now)
-    _notify_commune(
-        report, _("Báo cáo tháng %(period)s đã được duyệt") % {"period": report.period}, comment or report.summary_line
-    )
+    _notify_commune(report, "report_accepted", comment.strip())
     return report
 
 
@@ -304,28 +319,29 @@ def report_reopen(*, report, user, reason, now=None):
     if not reason.strip():
         raise ReportError(_("Cần ghi lý do mở lại báo cáo đã duyệt."))
     report = _transition(report, ReportEvent.Action.REOPEN, user, reason.strip(), now)
-    _notify_commune(report, _("Báo cáo tháng %(period)s được mở lại để chỉnh sửa") % {"period": report.period}, reason)
+    _notify_commune(report, "report_reopened", reason.strip())
     return report
 
 
 # --- Notifications ---------------------------------------------------------------------------
 
 
-def _notify_commune(report, title, body):
+def _notify_commune(report, kind, text):
     notify(
         users=users_with_role_over(report.commune, Role.COMMUNE_OFFICIAL).filter(memberships__unit=report.commune),
-        title=f"{report.commune.name}: {title}",
-        body=body,
+        kind=kind,
+        params=_report_params(report, text=text),
         url=reverse("reports:report_detail", args=[report.pk]),
     )
 
 
-def notify(*, users, title, body="", url=""):
-    """An inbox entry per user, and an email to those with an address once the transaction commits."""
+def notify(*, users, kind, params, url=""):
+    """An inbox entry per user (a kind and its parameters, worded in the reader's language), and an
+    email to those with an address once the transaction commits."""
     from .tasks import send_notification_email
 
     created = Notification.objects.bulk_create(
-        Notification(user=user, title=title[:300], body=body, url=url) for user in users
+        Notification(user=user, kind=kind, params=params, url=url) for user in users
     )
     ids = [n.pk for n in created if n.user.email]
     if ids:

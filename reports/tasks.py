@@ -5,6 +5,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from communes.selectors import languages_of
+
 from .models import Notification
 
 
@@ -18,9 +20,9 @@ def send_notification_email(self, notification_id):
     notification = Notification.objects.select_related("user").get(pk=notification_id)
     context = {"notification": notification, "link": f"{settings.SITE_URL}{notification.url}"}
     try:
-        with translation.override(settings.LANGUAGE_CODE):
+        with translation.override(languages_of([notification.user])[notification.user.pk]):
             send_mail(
-                subject=f"[Cổng NTM] {notification.title}",
+                subject=f"[Cổng NTM] {notification.title_text}",
                 message=render_to_string("reports/email/notification.txt", context),
                 html_message=render_to_string("reports/email/notification.html", context),
                 from_email=None,

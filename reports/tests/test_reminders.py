@@ -7,7 +7,9 @@ import zoneinfo
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import translation
 
+from communes.services import profile_set_language
 from conftest import require_service
 from criteria.models import Enrolment
 from reports import reminders, services
@@ -156,7 +158,7 @@ def test_a_commune_with_nobody_to_remind_is_reported_to_the_office(demo, may, us
     reminders.run(datetime.date(2021, 5, 20))
     assert set(Reminder.objects.filter(unit=tho_lam).values_list("state", flat=True)) == {"no_recipient"}
     office_inbox = Notification.objects.filter(user=users["vpdp_thoxuan"])
-    assert office_inbox.count() == 1 and "Xã Thọ Lâm" in office_inbox.get().title
+    assert office_inbox.count() == 1 and "Xã Thọ Lâm" in office_inbox.get().title_text
     reminders.run(datetime.date(2021, 5, 23))
     assert office_inbox.count() == 1  # told once per period, not at every reminder
 
@@ -213,3 +215,44 @@ def test_daily_task_through_a_real_worker(two_communes, may, celery_worker):
     assert sum("xa_xuantruong@ntm-thoxuan.example" in m for m in mails) == 1
     assert sum("vpdp_thoxuan@ntm-thoxuan.example" in m for m in mails) == 1
     assert Reminder.objects.filter(state=ReminderState.SENT).count() == 6
+
+
+def test_days_are_counted_from_the_run_date_not_the_clock(two_communes, may, mailoutbox):
+    """`send_reminders --date 2021-05-20` run today: "[Còn 5 ngày]", never "-2046 ngày"."""
+    call_command("send_reminders", "--date", "2021-05-20")
+    mail = mails_to(mailoutbox, "xa_xuantruong@ntm-thoxuan.example")[0]
+    assert "[Còn 5 ngày]" in mail.subject
+    assert "còn 5 ngày" in mail.body and "quá hạn" not in mail.body
+    assert mail.body.count("Hạn nộp") == 1
+    inbox = Notification.objects.get(user__username="xa_xuantruong")
+    assert "[Còn 5 ngày]" in inbox.title_text
+
+
+def test_overdue_notice_counts_from_the_run_date(two_communes, may, mailoutbox):
+    reminders.run(datetime.date(2021, 5, 26))
+    mail = mails_to(mailoutbox, "xa_xuantruong@ntm-thoxuan.example")[0]
+    assert "[Quá hạn 1 ngày]" in mail.subject and "1 ngày" in mail.body
+
+
+def test_a_returned_report_reminder_says_it_was_returned_and_why(two_communes, may, users, mailoutbox):
+    xuan_truong, _xuan_hoa = two_communes
+    report = fill(
+        services.report_open(commune=xuan_truong, period=may), users["xa_xuantruong"], criteria_met=9, indicators_met=25
+    )
+    at = datetime.datetime(2021, 5, 10, 9, 0, tzinfo=HCM)
+    report = services.report_submit(report=report, user=users["xa_xuantruong"], now=at)
+    services.report_return(report=report, user=users["vpdp_thoxuan"], reason="Thiếu minh chứng tiêu chí 13")
+    mailoutbox.clear()
+    reminders.run(datetime.date(2021, 5, 23))
+    mail = mails_to(mailoutbox, "xa_xuantruong@ntm-thoxuan.example")[0]
+    assert "trả lại" in mail.body and "Thiếu minh chứng tiêu chí 13" in mail.body
+
+
+def test_mail_and_inbox_are_worded_in_the_recipients_language(two_communes, may, users, mailoutbox):
+    profile_set_language(user=users["xa_xuanhoa"], language="en")
+    with translation.override("en"):  # whoever runs the job, each person reads their own language
+        reminders.run(datetime.date(2021, 5, 20))
+    assert "[Còn 5 ngày]" in mails_to(mailoutbox, "xa_xuantruong@ntm-thoxuan.example")[0].subject
+    assert "days left" in mails_to(mailoutbox, "xa_xuanhoa@ntm-thoxuan.example")[0].subject
+    inbox = Notification.objects.get(user__username="xa_xuantruong")
+    assert "[Còn 5 ngày]" in inbox.title_text

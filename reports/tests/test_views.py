@@ -1,7 +1,10 @@
+import datetime
 import io
+import zoneinfo
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
@@ -9,6 +12,8 @@ from PIL import Image
 from reports import services
 from reports.models import EvidenceFile, IndicatorStatus, MonthlyReport, ReportStatus
 from reports.selectors import report_statuses
+
+HCM = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def status_by_code(report, code):
@@ -42,8 +47,12 @@ def official(users, client_for):
 
 
 def test_the_form_shows_targets_deadline_and_summary(report, official):
-    body = official.get(reverse("reports:report_detail", args=[report.pk])).content.decode()
-    assert "Hạn nộp: 25/04/2021 — quá hạn" in body
+    with time_machine.travel(datetime.datetime(2021, 4, 22, 9, 0, tzinfo=HCM), tick=False):
+        body = official.get(reverse("reports:report_detail", args=[report.pk])).content.decode()
+    assert "Hạn nộp: 25/04/2021 — còn 3 ngày" in body
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 9, 0, tzinfo=HCM), tick=False):
+        years_later = official.get(reverse("reports:report_detail", args=[report.pk])).content.decode()
+    assert "Hạn nộp: 25/04/2021" in years_later and "quá hạn" not in years_later  # a closed period counts no days
     assert "đạt 0/15 tiêu chí, 0/41 tiểu tiêu chí" in body.lower()
     assert "≥ 90%" in body  # 2.2 for Vùng 2
     assert body.count('name="note_') == 41

@@ -119,6 +119,60 @@ def test_deadline_text(april):
     at = datetime.datetime(2021, 4, 22, 10, 0, tzinfo=HCM)
     assert april.deadline_text(at) == "Hạn nộp: 25/04/2021 — còn 3 ngày"
     assert april.deadline_text(at + datetime.timedelta(days=5)) == "Hạn nộp: 25/04/2021 — quá hạn 2 ngày"
+    # Closed (after the end of May 2021): the deadline only, no count of days from today's clock.
+    assert april.deadline_text(datetime.datetime(2021, 5, 31, 23, 0, tzinfo=HCM)).endswith("quá hạn 36 ngày")
+    assert april.deadline_text(datetime.datetime(2021, 6, 1, 8, 0, tzinfo=HCM)) == "Hạn nộp: 25/04/2021"
+    assert april.deadline_text(datetime.datetime(2026, 12, 1, 8, 0, tzinfo=HCM)) == "Hạn nộp: 25/04/2021"
+
+
+def test_a_report_submitted_on_time_never_shows_overdue(filled, users, client_for):
+    on_time = datetime.datetime(2021, 4, 23, 9, 0, tzinfo=HCM)
+    report = services.report_submit(report=filled, user=users["xa_xuantruong"], now=on_time)
+    for day in (datetime.datetime(2021, 4, 30, 9, 0, tzinfo=HCM), datetime.datetime(2026, 12, 1, 9, 0, tzinfo=HCM)):
+        assert report.deadline_text(day) == "Nộp đúng hạn (hạn nộp 25/04/2021)"
+        with time_machine.travel(day, tick=False):
+            page = client_for(users["vpdp_thoxuan"]).get(f"/reports/{report.pk}/").content.decode()
+        assert "Nộp đúng hạn" in page and "quá hạn" not in page
+
+
+def test_a_late_report_says_how_late_from_its_submission(filled, users):
+    late = datetime.datetime(2021, 4, 28, 9, 0, tzinfo=HCM)
+    report = services.report_submit(report=filled, user=users["xa_xuantruong"], now=late)
+    assert report.deadline_text(datetime.datetime(2026, 12, 1, tzinfo=HCM)) == "Nộp trễ 3 ngày (hạn nộp 25/04/2021)"
+
+
+def test_a_resubmission_after_a_return_keeps_the_first_submission(filled, users, client_for):
+    first = datetime.datetime(2021, 4, 23, 9, 0, tzinfo=HCM)
+    again = datetime.datetime(2021, 4, 29, 15, 0, tzinfo=HCM)
+    report = services.report_submit(report=filled, user=users["xa_xuantruong"], now=first)
+    returned = datetime.datetime(2021, 4, 24, 10, 0, tzinfo=HCM)
+    report = services.report_return(
+        report=report, user=users["vpdp_thoxuan"], reason="Thiếu minh chứng tiêu chí 13", now=returned
+    )
+    assert report.deadline_text(again) == "Nộp đúng hạn (hạn nộp 25/04/2021)"  # returned: still on time
+    report = services.report_submit(report=report, user=users["xa_xuanhoa"], now=again)
+    assert report.status == ReportStatus.SUBMITTED
+    assert (report.submitted_at, report.submitted_by, report.is_late) == (first, users["xa_xuantruong"], False)
+    events = [(e.action, e.at, e.late) for e in report.events.all()]
+    assert events == [("submit", first, False), ("return", returned, False), ("resubmit", again, True)]
+    office_inbox = Notification.objects.filter(user=users["vpdp_thoxuan"]).order_by("id")
+    assert "đã nộp lại báo cáo tháng 04/2021" in office_inbox.last().title_text
+    assert "nộp trễ" not in office_inbox.last().title_text
+
+
+def test_notifications_are_worded_in_the_readers_language(filled, users, client_for, mailoutbox):
+    """An office working in English returns a report: the commune reads Vietnamese, the inbox and mail."""
+    from django.utils import translation
+
+    report = services.report_submit(report=filled, user=users["xa_xuantruong"])
+    with translation.override("en"):
+        services.report_return(report=report, user=users["vpdp_thoxuan"], reason="Thiếu minh chứng")
+    notification = Notification.objects.get(user=users["xa_xuantruong"])
+    assert notification.title_text == "Xã Xuân Trường: Báo cáo tháng 04/2021 bị trả lại"
+    page = client_for(users["xa_xuantruong"]).get("/reports/notifications/").content.decode()
+    assert "bị trả lại" in page and "was returned" not in page
+    with translation.override("en"):
+        assert notification.title_text == "Xã Xuân Trường: Monthly report for 04/2021 was returned"
 
 
 # The state machine: which transition is allowed from which status.
@@ -179,7 +233,7 @@ def test_return_needs_a_reason_and_notifies_the_commune(filled, users, mailoutbo
     with django_capture_on_commit_callbacks(execute=True):
         services.report_return(report=report, user=users["vpdp_thoxuan"], reason="Thiếu minh chứng tiêu chí 13")
     inbox = Notification.objects.filter(user=users["xa_xuantruong"])
-    assert inbox.count() == 1 and "bị trả lại" in inbox.get().title
+    assert inbox.count() == 1 and "bị trả lại" in inbox.get().title_text
     assert [m.to for m in mailoutbox] == [["xa_xuantruong@ntm-thoxuan.example"]]
     assert "Thiếu minh chứng tiêu chí 13" in mailoutbox[0].body
     assert "/reports/" in mailoutbox[0].alternatives[0][0]
@@ -190,10 +244,11 @@ def test_submission_notifies_the_office_and_acceptance_the_commune(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         report = services.report_submit(report=filled, user=users["xa_xuantruong"])
-    assert Notification.objects.filter(user=users["vpdp_thoxuan"], title__contains="đã nộp báo cáo").count() == 1
+    (notification,) = Notification.objects.filter(user=users["vpdp_thoxuan"])
+    assert notification.title_text.startswith("Xã Xuân Trường đã nộp báo cáo tháng 04/2021")
     with django_capture_on_commit_callbacks(execute=True):
         services.report_accept(report=report, user=users["vpdp_thoxuan"], comment="Tốt")
-    assert Notification.objects.filter(user=users["xa_xuantruong"], title__contains="đã được duyệt").exists()
+    assert any("đã được duyệt" in n.title_text for n in Notification.objects.filter(user=users["xa_xuantruong"]))
     assert len(mailoutbox) == 2
 
 
@@ -216,5 +271,5 @@ def test_every_transition_is_in_the_history(filled, users):
     report = services.report_accept(report=report, user=users["vpdp_thoxuan"])
     statuses = list(report.history.order_by("history_date", "history_id").values_list("status", flat=True))
     assert statuses[-4:] == ["submitted", "returned", "submitted", "accepted"]
-    assert [e.action for e in report.events.all()] == ["submit", "return", "submit", "accept"]
+    assert [e.action for e in report.events.all()] == ["submit", "return", "resubmit", "accept"]
     assert IndicatorStatus.history.filter(report_id=report.pk).count() >= 41

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -52,6 +53,29 @@ class CriteriaSet(models.Model):
                 if z
             }
         )
+
+    def validate_zone(self, zone):
+        """Refuse a commune's zone this set cannot judge: one the set does not define, or none at all
+        when the set has zone-specific thresholds (a commune is never judged against another zone)."""
+        zones = self.zones
+        if zone and zone not in zones:
+            if not zones:
+                raise ValidationError(
+                    _("Bộ tiêu chí “%(set)s” không chia vùng; hãy để trống ô vùng."),
+                    code="zone_not_used",
+                    params={"set": self.name},
+                )
+            raise ValidationError(
+                _("Bộ tiêu chí “%(set)s” không có vùng “%(zone)s”; các vùng hợp lệ: %(zones)s."),
+                code="zone_unknown",
+                params={"set": self.name, "zone": zone, "zones": ", ".join(zones)},
+            )
+        if not zone and zones:
+            raise ValidationError(
+                _("Bộ tiêu chí “%(set)s” có chỉ tiêu riêng theo vùng; hãy chọn vùng của xã (%(zones)s)."),
+                code="zone_required",
+                params={"set": self.name, "zones": ", ".join(zones)},
+            )
 
 
 class Criterion(models.Model):
@@ -126,7 +150,10 @@ class Indicator(models.Model):
         return self.kind in THRESHOLD_KINDS
 
     def target_for(self, zone=""):
-        """The target row for a commune's zone, falling back to the all-zones row."""
+        """The target row for a commune's zone, else the all-zones row, else None.
+
+        None means the zone matches no target of this sub-criterion (a commune enrolled without a
+        valid zone): the caller must say so, never judge against another zone's threshold."""
         targets = list(self.targets.all())
         for target in targets:
             if target.zone == zone:
@@ -134,7 +161,7 @@ class Indicator(models.Model):
         for target in targets:
             if not target.zone:
                 return target
-        return targets[0] if targets else None
+        return None
 
     def is_met_by(self, value, threshold):
         """Met or not, for a measured value against a threshold; None when it cannot be derived."""
@@ -193,3 +220,11 @@ class Enrolment(models.Model):
 
     def __str__(self):
         return f"{self.commune} · {self.criteria_set}"
+
+    def clean(self):
+        super().clean()
+        if self.criteria_set_id:
+            try:
+                self.criteria_set.validate_zone(self.zone)
+            except ValidationError as error:
+                raise ValidationError({"zone": error}) from error

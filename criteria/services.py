@@ -238,7 +238,12 @@ def _write_criteria_set(criteria, code, name, legal_basis, level, verified):
 
 
 def enrolment_set(*, commune, criteria_set, target_level, target_year, zone=""):
-    """Make `criteria_set` the commune's active enrolment (deactivating any other)."""
+    """Make `criteria_set` the commune's active enrolment (deactivating any other).
+
+    Raises ValidationError when the zone is not one the set defines, or is missing while the set has
+    zone-specific thresholds (`CriteriaSet.validate_zone`)."""
+    zone = zone.strip()
+    criteria_set.validate_zone(zone)
     with transaction.atomic():
         Enrolment.objects.filter(commune=commune, active=True).exclude(criteria_set=criteria_set).update(active=False)
         enrolment = upsert(

@@ -7,9 +7,14 @@ from django.utils.translation import gettext as _
 
 
 def derive_met(indicator, target, value, declared_met):
-    """A sub-criterion with a threshold is met by its value; one without is declared."""
+    """A sub-criterion with a threshold is met by its value; one without is declared.
+
+    With a threshold but no target for the commune's zone (`Indicator.target_for` gives None), it
+    stays undetermined (None, "chưa xác định"): never judged against another zone's threshold."""
     if indicator.has_threshold:
-        return indicator.is_met_by(value, target.threshold if target else None)
+        if target is None:
+            return None
+        return indicator.is_met_by(value, target.threshold)
     return declared_met
 
 

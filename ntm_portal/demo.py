@@ -112,6 +112,8 @@ def seed(*, reports=True):
 
 # (criteria met, sub-criteria met) per month for Xuân Trường: 9/15 and 25/41 in March and April 2021.
 XUAN_TRUONG_PROGRESS = {1: (7, 21), 2: (8, 23), 3: (9, 25), 4: (9, 25)}
+# Each month's report is opened and drafted on the 10th, before any submission (the 15th at the earliest).
+OPENED_DAY = 10
 OWNERS = [
     "Lê Văn Thành, Phó Chủ tịch UBND xã",
     "Nguyễn Văn Bình, công chức Địa chính - Xây dựng",
@@ -243,18 +245,51 @@ def seed_reports(commune_codes=None):
                 statuses = report_statuses(report)
                 answers = {s.pk: _answer(s, s.indicator_id in met_ids, rng) for s in statuses}
                 services.report_save(report=report, user=submitter, answers=answers, expected_version=report.version)
-                if day is None:
-                    continue
-                report = services.report_submit(report=report, user=submitter, now=_local(2021, month, day, 16))
-                reviewed = _local(2021, month, min(day + 2, 28), 10)
-                if review == "accept":
-                    services.report_accept(report=report, user=office, comment="", now=reviewed)
-                elif review == "return":
-                    services.report_return(report=report, user=office, reason=RETURN_REASON, now=reviewed)
+                # The services stamp the seeding time; the story happens in 2021 (see _date_history).
+                opened = _local(2021, month, OPENED_DAY, 8)
+                mark = _date_history(report, (0, 0), opened)
+                last = opened
+                if day is not None:
+                    last = _local(2021, month, day, 16)
+                    report = services.report_submit(report=report, user=submitter, now=last)
+                    mark = _date_history(report, mark, last)
+                    reviewed = _local(2021, month, min(day + 2, 28), 10)
+                    if review == "accept":
+                        services.report_accept(report=report, user=office, comment="", now=reviewed)
+                    elif review == "return":
+                        services.report_return(report=report, user=office, reason=RETURN_REASON, now=reviewed)
+                    if review is not None:
+                        last = reviewed
+                        _date_history(report, mark, reviewed)
+                MonthlyReport.objects.filter(pk=report.pk).update(created_at=opened, updated_at=last)
     seed_action_plan(official)
 
 
+def _date_history(report, since, when):
+    """Date at `when` the history rows written for `report` after `since` (the last history ids of the
+    report and of its statuses); return the new last ids.
+
+    The services record the time they run at (history, `created_at`): seeded in 2026, a report of
+    April 2021 would read "Lập báo cáo" in 2026, after its 2021 submission."""
+    from django.db.models import Max
+
+    from reports.models import IndicatorStatus, MonthlyReport
+
+    report_rows = MonthlyReport.history.filter(id=report.pk, history_id__gt=since[0])
+    status_rows = IndicatorStatus.history.filter(report_id=report.pk, history_id__gt=since[1])
+    marks = (
+        report_rows.aggregate(last=Max("history_id"))["last"] or since[0],
+        status_rows.aggregate(last=Max("history_id"))["last"] or since[1],
+    )
+    report_rows.update(history_date=when)
+    status_rows.update(history_date=when)
+    return marks
+
+
 def seed_action_plan(official):
+    """The commune's own tasks: one for each criterion not met that the inspection of 14/04/2021 leaves
+    without a follow-up (criteria 5 and 6 get theirs from its findings), none repeating a finding's or
+    a directive's task."""
     from inspections.models import ActionItem, ActionSource, ActionStatus
     from inspections.services import action_create
 
@@ -282,12 +317,21 @@ def seed_action_plan(official):
             ActionStatus.OPEN,
         ),
         (
-            6,
-            "Cải tạo nhà văn hóa thôn 3, bổ sung trang thiết bị",
+            8,
+            "Triển khai phần mềm quản lý văn bản, chữ ký số và trang thông tin điện tử của xã",
+            "Trần Thị Hương",
+            "Công chức Văn hóa - Xã hội",
+            "Phòng Văn hóa và Thông tin",
+            datetime.date(2021, 10, 31),
+            ActionStatus.OPEN,
+        ),
+        (
+            15,
+            "Hoàn thiện hồ sơ đánh giá xã đạt chuẩn tiếp cận pháp luật (≥ 85 điểm)",
             "Lê Văn Thành",
             "Phó Chủ tịch UBND xã",
-            "Ban phát triển thôn 3",
-            datetime.date(2021, 3, 31),
+            "Công chức Tư pháp - Hộ tịch",
+            datetime.date(2021, 11, 30),
             ActionStatus.OPEN,
         ),
         (
@@ -386,19 +430,22 @@ def seed_inspection():
             "Nhà văn hóa thôn 3 thiếu trang thiết bị, sân chưa lát.",
             "Huy động xã hội hóa mua sắm thiết bị, lát sân trước quý III/2021.",
         ),
+        # The commune's plan already has "mobilise households to join BHYT" (13) and "sort waste at
+        # source in the 5 villages" (14): the team's follow-ups are the distinct tasks it found.
         "health_station": (
             "13.1",
             Assessment.SHORTCOMING,
             "Tỷ lệ tham gia BHYT mới đạt khoảng 88%.",
-            "Vận động hộ gia đình tham gia BHYT; phối hợp BHXH huyện rà soát danh sách.",
+            "Phối hợp BHXH huyện rà soát, đối chiếu danh sách người chưa tham gia BHYT theo từng thôn.",
         ),
         "sanitation": (
-            "14.1",
+            "14.2",  # solid household waste sorted, collected and treated
             Assessment.SERIOUS,
             "Rác thải tồn đọng tại điểm tập kết thôn 5, chưa phân loại.",
-            "Thu gom dứt điểm; triển khai phân loại rác tại nguồn.",
+            "Thu gom, xử lý dứt điểm rác thải tồn đọng tại điểm tập kết thôn 5.",
         ),
-        "garden": ("12.1", Assessment.MEETS, "", "Nhân rộng mô hình vườn mẫu ra các thôn."),
+        # public green space in residential areas: the set's landscape sub-criterion
+        "garden": ("14.3", Assessment.MEETS, "", "Nhân rộng mô hình vườn mẫu ra các thôn."),
     }
     for (site_type, name, village), colour in zip(
         VISITS, ["#2e7d32", "#6d4c41", "#1565c0", "#795548", "#558b2f"], strict=True
@@ -462,17 +509,18 @@ CONCLUSIONS = (
     "2. Phân công nhiệm vụ cho từng thành viên Ban quản lý NTM xã; phối hợp với các phòng, ngành huyện về nguồn lực.\n"
     "3. Báo cáo tiến độ về huyện (qua Văn phòng Điều phối NTM) trước ngày 25 hằng tháng."
 )
+# The chair's directives are the conclusions above. BHYT and waste are not repeated here: each dated
+# directive opens a task, and those tasks already exist (the commune's plan, the inspection's follow-ups).
 DIRECTIVES = [
     (
         "Xây dựng lộ trình thực hiện từng tiêu chí chưa đạt, gửi Văn phòng Điều phối NTM huyện",
         "UBND xã Xuân Trường",
         datetime.date(2021, 4, 30),
     ),
-    ("Vận động người dân tham gia BHYT đạt tỷ lệ ≥ 95%", "UBND xã, Trạm Y tế xã", datetime.date(2021, 6, 30)),
     (
-        "Thu gom dứt điểm rác thải tồn đọng thôn 5; triển khai phân loại rác tại nguồn",
-        "UBND xã, các thôn",
-        datetime.date(2021, 5, 31),
+        "Phân công nhiệm vụ cho từng thành viên Ban quản lý NTM xã; thống nhất nguồn lực với các phòng, ngành huyện",
+        "UBND xã Xuân Trường",
+        datetime.date(2021, 5, 15),
     ),
     ("Báo cáo tiến độ về huyện qua Văn phòng Điều phối NTM trước ngày 25 hằng tháng", "UBND xã Xuân Trường", None),
 ]

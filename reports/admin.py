@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import EvidenceFile, IndicatorStatus, MonthlyReport, Notification, ReportEvent, ReportingPeriod
@@ -9,27 +10,59 @@ class ReportingPeriodAdmin(SimpleHistoryAdmin):
     list_display = ("__str__", "deadline", "deadline_note")
 
 
+class ViewOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """Viewing only, for the rows the reporting workflow writes (status, answers, derived results).
+
+    Changes go through the portal's services, which check the workflow, keep the summary in step and
+    record who did what; an admin edit would bypass all three. Derived data that drifted is put right
+    with `manage.py recompute_summaries`.
+    """
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.get_fields() if f.concrete and not f.primary_key]
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # django-simple-history saves a POST to this page (a revert) after checking only the view permission.
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 class ReportEventInline(admin.TabularInline):
     model = ReportEvent
     extra = 0
-    can_delete = False
     readonly_fields = ("action", "from_status", "to_status", "actor", "at", "comment", "late")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(SimpleHistoryAdmin):
+class MonthlyReportAdmin(ViewOnlyHistoryAdmin):
     list_display = ("commune", "period", "status", "is_late", "criteria_met", "indicators_met", "submitted_at")
     list_filter = ("status", "is_late", "period")
     search_fields = ("commune__name", "commune__code")
-    raw_id_fields = ("commune",)
-    readonly_fields = ("version", "submitted_at", "submitted_by", "reviewed_at", "reviewed_by")
     inlines = [ReportEventInline]
 
 
 @admin.register(IndicatorStatus)
-class IndicatorStatusAdmin(SimpleHistoryAdmin):
+class IndicatorStatusAdmin(ViewOnlyHistoryAdmin):
     list_display = ("report", "indicator", "value", "declared_met", "met")
-    raw_id_fields = ("report", "indicator")
 
 
 @admin.register(EvidenceFile)
@@ -40,5 +73,5 @@ class EvidenceFileAdmin(SimpleHistoryAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("user", "title", "created_at", "read_at", "emailed_at")
+    list_display = ("user", "kind", "__str__", "created_at", "read_at", "emailed_at")
     list_filter = ("read_at", "emailed_at")

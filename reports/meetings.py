@@ -170,10 +170,13 @@ def directive_add(*, meeting, text, owner, due_date=None, owner_user=None, creat
 
 
 def meeting_finalise(*, meeting, user):
+    """Close the minutes; the PDF is rendered again, without the draft mark."""
     _editable(meeting)
-    meeting.finalised_at, meeting.finalised_by = timezone.now(), user
-    meeting._change_reason = _("Hoàn tất biên bản")
-    meeting.save(update_fields=["finalised_at", "finalised_by"])
+    with transaction.atomic():
+        meeting.finalised_at, meeting.finalised_by = timezone.now(), user
+        meeting._change_reason = _("Hoàn tất biên bản")
+        meeting.save(update_fields=["finalised_at", "finalised_by"])
+        _touched(meeting)
     return meeting
 
 
@@ -185,7 +188,9 @@ def meeting_reopen(*, meeting, user, reason):
     meeting.finalised_at, meeting.finalised_by = None, None
     meeting._change_reason = _("Mở lại: %(reason)s") % {"reason": reason.strip()}
     meeting.history_user = user
-    meeting.save(update_fields=["finalised_at", "finalised_by"])
+    with transaction.atomic():
+        meeting.save(update_fields=["finalised_at", "finalised_by"])
+        _touched(meeting)  # a draft again: the PDF gets its draft mark back
     return meeting
 
 

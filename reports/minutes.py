@@ -11,6 +11,7 @@ from pathlib import Path
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 FONT_FILES = {
     ("normal", "normal"): "fonts/LiberationSerif-Regular.ttf",
@@ -48,6 +49,8 @@ def minutes_context(meeting):
     owner = meeting.issuing_unit
     return {
         "meeting": meeting,
+        # Minutes not yet finalised say so on every page, so a printed draft cannot pass for the record.
+        "draft_mark": "" if meeting.is_final else _("DỰ THẢO"),
         "font_faces": font_faces(),
         "parent_body": f"UBND {owner.name}".upper(),
         "body": "VĂN PHÒNG ĐIỀU PHỐI NTM",

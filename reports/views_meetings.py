@@ -111,7 +111,8 @@ def meeting_detail(request, pk):
 def meeting_pdf_status(request, pk):
     """htmx: the PDF's state; the fragment keeps polling until the PDF is ready or failed."""
     meeting = _meeting(request.user, pk)
-    return render(request, "reports/meetings/_pdf_status.html", {"meeting": meeting})
+    can_edit = access.can(request.user, "meeting.edit", meeting.commune)
+    return render(request, "reports/meetings/_pdf_status.html", {"meeting": meeting, "can_edit": can_edit})
 
 
 @login_required
@@ -120,7 +121,9 @@ def meeting_pdf(request, pk):
     meeting = _meeting(request.user, pk)
     if meeting.pdf_state != MinutesState.READY or not meeting.pdf:
         raise Http404
-    filename = f"bien-ban-{meeting.number}-{meeting.year}-{meeting.commune.code}.pdf"
+    # A ready PDF is of the current version, so it is a draft exactly when the meeting is not final.
+    draft = "" if meeting.is_final else "-du-thao"
+    filename = f"bien-ban-{meeting.number}-{meeting.year}-{meeting.commune.code}{draft}.pdf"
     return FileResponse(meeting.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
 
 

@@ -228,3 +228,66 @@ def test_rendering_through_a_real_worker(march_report, users, xuan_truong, celer
         time.sleep(0.5)
     assert meeting.pdf_state == MinutesState.READY, celery_worker["log"].read_text()[-3000:]
     assert "BIÊN BẢN" in pdf_text(os.path.join(default_storage.location, meeting.pdf.name))
+
+
+def pdf_pages(path):
+    """The text of each page (pdftotext ends every page with a form feed)."""
+    return pdf_text(path).split("\f")[:-1]
+
+
+def test_a_draft_says_so_on_every_page_until_it_is_final(
+    meeting, users, client_for, django_capture_on_commit_callbacks
+):
+    from reports.models import MeetingRemark
+
+    long_text = "Đề nghị xã rà soát lại hồ sơ minh chứng, bổ sung số liệu và báo cáo kết quả trước ngày 25. " * 4
+    MeetingRemark.objects.bulk_create(
+        MeetingRemark(meeting=meeting, speaker=f"Ông Lê Văn {n}", text=long_text) for n in range(30)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        meetings.meeting_update(meeting=meeting, conclusions="Xã hoàn thiện hồ sơ trước ngày 25.")
+    pages = pdf_pages(pdf_file(meeting))
+    assert len(pages) >= 2
+    assert all("DỰ THẢO" in page for page in pages)
+    response = client_for(users["vpdp_thoxuan"]).get(reverse("reports:meeting_pdf", args=[meeting.pk]))
+    assert 'filename="bien-ban-1-2021-15514-du-thao.pdf"' in response["Content-Disposition"]
+    draft_hash = meeting.pdf_hash
+
+    with django_capture_on_commit_callbacks(execute=True):
+        meetings.meeting_finalise(meeting=meeting, user=users["vpdp_thoxuan"])
+    pages = pdf_pages(pdf_file(meeting))
+    assert meeting.pdf_state == MinutesState.READY and meeting.pdf_hash != draft_hash
+    assert len(pages) >= 2 and not any("DỰ THẢO" in page for page in pages)
+    response = client_for(users["vpdp_thoxuan"]).get(reverse("reports:meeting_pdf", args=[meeting.pk]))
+    assert 'filename="bien-ban-1-2021-15514.pdf"' in response["Content-Disposition"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        meetings.meeting_reopen(meeting=meeting, user=users["vpdp_thoxuan"], reason="Đính chính")
+    assert all("DỰ THẢO" in page for page in pdf_pages(pdf_file(meeting)))
+    assert meeting.pdf_hash == draft_hash
+
+
+def test_finalising_marks_the_pdf_stale_until_it_is_rendered_again(
+    meeting, users, client_for, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        meetings.meeting_finalise(meeting=meeting, user=users["vpdp_thoxuan"])
+    meeting.refresh_from_db()
+    assert meeting.pdf_state == MinutesState.STALE and len(callbacks) == 1
+    client = client_for(users["lanhdao_thoxuan"])
+    assert client.get(reverse("reports:meeting_pdf", args=[meeting.pk])).status_code == 404  # not the old draft
+    callbacks[0]()
+    assert client.get(reverse("reports:meeting_pdf", args=[meeting.pk])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("who", "sees_hash"), [("vpdp_thoxuan", True), ("lanhdao_thoxuan", False), ("xa_xuantruong", False)]
+)
+def test_only_the_office_sees_the_pdf_hash(meeting, users, client_for, who, sees_hash):
+    meeting.refresh_from_db()
+    client = client_for(users[who])
+    page = client.get(reverse("reports:meeting_detail", args=[meeting.pk])).content.decode()
+    fragment = client.get(reverse("reports:meeting_pdf_status", args=[meeting.pk])).content.decode()
+    assert "Tải biên bản PDF" in page and "Tải biên bản PDF" in fragment
+    assert (meeting.pdf_hash[:12] in page, "SHA-256" in page) == (sees_hash, sees_hash)
+    assert (meeting.pdf_hash[:12] in fragment, "SHA-256" in fragment) == (sees_hash, sees_hash)

@@ -1,0 +1,76 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from reports import services
+from reports.models import IndicatorStatus, MonthlyReport, ReportStatus
+
+
+@pytest.fixture
+def staff(db):
+    """A staff member with every permission on the reports app (what an admin group would grant)."""
+    user = get_user_model().objects.create_user("nhanvien", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="reports"))
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    return get_user_model().objects.create_superuser("quantri", email="quantri@example.org")
+
+
+@pytest.fixture
+def submitted(filled, users):
+    return services.report_submit(report=filled, user=users["xa_xuantruong"])
+
+
+@pytest.mark.parametrize("who", ["staff", "superuser"])
+def test_the_admin_shows_a_report_but_cannot_change_it(submitted, request, client_for, who):
+    client = client_for(request.getfixturevalue(who))
+    url = reverse("admin:reports_monthlyreport_change", args=[submitted.pk])
+    page = client.get(url)
+    body = page.content.decode()
+    assert page.status_code == 200 and "Đã nộp" in body
+    for field in ("status", "criteria_met", "met_criteria", "is_late", "review_comment", "commune", "period"):
+        assert f'name="{field}"' not in body, field
+    response = client.post(
+        url,
+        {
+            "commune": submitted.commune_id,
+            "period": submitted.period_id,
+            "criteria_set": submitted.criteria_set_id,
+            "status": ReportStatus.ACCEPTED,
+            "version": submitted.version,
+            "criteria_met": 15,
+            "met_criteria": "[]",
+        },
+    )
+    assert response.status_code == 403
+    submitted.refresh_from_db()
+    assert (submitted.status, submitted.criteria_met) == (ReportStatus.SUBMITTED, 9)
+    assert client.get(reverse("admin:reports_monthlyreport_add")).status_code == 403
+    delete_url = reverse("admin:reports_monthlyreport_delete", args=[submitted.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert MonthlyReport.objects.filter(pk=submitted.pk).exists()
+
+
+def test_the_admin_cannot_revert_a_report_to_an_earlier_version(submitted, superuser, client_for):
+    draft = submitted.history.filter(status=ReportStatus.DRAFT).first()
+    url = reverse("admin:reports_monthlyreport_simple_history", args=[submitted.pk, draft.history_id])
+    client = client_for(superuser)
+    assert client.get(url).status_code == 200  # looking at an earlier version stays possible
+    assert client.post(url, {}).status_code == 403
+    submitted.refresh_from_db()
+    assert submitted.status == ReportStatus.SUBMITTED
+
+
+def test_the_admin_cannot_change_a_met_flag(filled, staff, client_for):
+    status = IndicatorStatus.objects.filter(report=filled, met=False).first()
+    url = reverse("admin:reports_indicatorstatus_change", args=[status.pk])
+    client = client_for(staff)
+    assert 'name="met"' not in client.get(url).content.decode()
+    response = client.post(url, {"report": filled.pk, "indicator": status.indicator_id, "met": "true"})
+    assert response.status_code == 403
+    status.refresh_from_db()
+    assert status.met is False

@@ -1,6 +1,7 @@
 """The reporting loop in a real browser: the commune submits, the office returns, the commune reads why."""
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import sign_in
 from reports.models import MonthlyReport, ReportStatus
@@ -80,7 +81,7 @@ def test_office_reads_the_overview_and_the_matrix(live_server, new_page, demo_re
     assert all(name in matrix for name in enrolled)
     page.screenshot(path=os.path.join(SCREENSHOTS, "dashboard-matrix.png"), full_page=True)
     page.locator("#matrix-table a.cell-unmet").first.click()  # drill down into a commune's criterion
-    assert page.locator("details[open]").count() == 1
+    expect(page.locator("details[open]")).to_have_count(1)  # auto-waits for the commune page
 
 
 def test_leader_downloads_the_minutes_as_a_real_pdf(live_server, new_page, demo_reports, tmp_path):

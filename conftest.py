@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 # Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -11,6 +12,12 @@ REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 # from there): the suite must pass on any calendar day, and `scripts/test_on_dates.sh` proves it on
 # the 1st, the 25th, the 26th and the 31st. Tests that need a fixed day still pin their own.
 TEST_CLOCK = os.environ.get("NTM_TEST_CLOCK", "")
+
+# CI runs Hypothesis derandomized (the same examples on every run: a red CI is reproducible, never luck);
+# developers' runs keep exploring new examples.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 def pytest_configure(config):

@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
+from django.http.multipartparser import MultiPartParser
 from django.urls import reverse
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
@@ -778,7 +779,10 @@ def test_finding_form_never_500(users, visit, client_for, photos, fields, anothe
         assert response.status_code in (302, 400), response.status_code
         after = (Finding.objects.count(), Photo.objects.count())
         if response.status_code == 302:
-            assert after == (before[0] + 1, before[1] + len(photos))
+            # Django drops a file whose name has no printable character before any view sees it,
+            # exactly as when no file was chosen.
+            sent = [name for name, _content in photos if MultiPartParser.sanitize_file_name(None, name)]
+            assert after == (before[0] + 1, before[1] + len(sent))
             return
         assert after == before, "refused finding after a partial write"
         event(f"refused: {', '.join(sorted(response.context['form'].errors))}")

@@ -2,15 +2,23 @@
 
 Every problem is reported in Vietnamese with the line number a user sees in their spreadsheet
 (the header is line 1), so that a bad file can be fixed in one go.
+
+Every XLSX file the portal reads (these imports, the monthly report's template) is opened by
+`open_workbook`, which refuses a file whose reading would not stay small before openpyxl parses it.
 """
 
 import csv
 import datetime
 import io
+import re
+import zipfile
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from xml.parsers import expat
 
+from django.conf import settings
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 
@@ -31,6 +39,150 @@ class ImportFileError(Exception):
     def __init__(self, errors):
         self.errors = list(errors)
         super().__init__("\n".join(str(e) for e in self.errors))
+
+
+class WorkbookRefused(Exception):
+    """An XLSX file that is not read; the message (Vietnamese) says why."""
+
+
+_MB = 1024 * 1024
+_RATIO_FLOOR = _MB  # a part smaller than this cannot hurt, however tightly it is packed
+_CHUNK = 64 * 1024
+_COLUMN = re.compile(r"[A-Z]{1,3}")
+
+
+def _unreadable():
+    return WorkbookRefused(_("Không đọc được tệp Excel (XLSX)."))
+
+
+def _abnormal():
+    return WorkbookRefused(
+        _(
+            "Tệp Excel có cấu trúc bất thường (nén quá mức hoặc quá nhiều thành phần), không thể đọc an toàn. "
+            "Hãy chép dữ liệu cần nhập sang một tệp Excel mới rồi tải lên lại."
+        )
+    )
+
+
+def _too_large(size):
+    return WorkbookRefused(
+        _(
+            "Tệp Excel chiếm %(size)s MB khi giải nén, vượt giới hạn %(max)s MB. "
+            "Hãy xóa các trang tính, hình ảnh không cần dùng rồi lưu lại."
+        )
+        % {"size": number_format(size / _MB, 1), "max": number_format(settings.XLSX_MAX_UNCOMPRESSED_BYTES / _MB, 1)}
+    )
+
+
+def _check_directory(archive):
+    """Refuse from the zip's directory alone, before anything is decompressed."""
+    parts = archive.infolist()
+    if len(parts) > settings.XLSX_MAX_PARTS:
+        raise _abnormal()
+    declared = sum(part.file_size for part in parts)
+    if declared > settings.XLSX_MAX_UNCOMPRESSED_BYTES:
+        raise _too_large(declared)
+    for part in parts:
+        if part.file_size > _RATIO_FLOOR and part.file_size > settings.XLSX_MAX_RATIO * part.compress_size:
+            raise _abnormal()
+
+
+class _Scan:
+    """Count, with expat (constant memory), what openpyxl would build from the XML parts.
+
+    openpyxl reads a part as a whole tree (styles, the workbook) or one row at a time (sheets); either
+    way its time and memory follow the number of XML elements, which a few megabytes can multiply
+    (a row of a million empty cells, a million styles). Rows and cells are numbered as openpyxl does.
+    """
+
+    def __init__(self):
+        self.elements = self.read = 0
+        self.max_bytes, self.max_elements = settings.XLSX_MAX_UNCOMPRESSED_BYTES, settings.XLSX_MAX_XML_ELEMENTS
+        self.max_rows, self.max_columns = settings.XLSX_MAX_ROWS, settings.XLSX_MAX_COLUMNS
+
+    def part(self, stream):
+        self.row = self.column = self.rows = 0
+        self.cells = None  # cells of the current row; None outside a row
+        parser = expat.ParserCreate()
+        parser.StartElementHandler = self.start
+        parser.StartDoctypeDeclHandler = self.doctype  # no part of an XLSX file has one (entity bombs)
+        try:
+            while chunk := stream.read(_CHUNK):
+                self.read += len(chunk)
+                if self.read > self.max_bytes:  # more than declared: zipfile stops first
+                    raise _too_large(self.read)
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+        except expat.ExpatError:
+            # Not XML (an image) or broken XML: openpyxl's parser (expat too) stops where this one did.
+            return
+
+    def doctype(self, *args):
+        raise _abnormal()
+
+    def start(self, name, attrs):
+        self.elements += 1
+        if self.elements > self.max_elements:
+            raise _abnormal()
+        name = name.rpartition(":")[2]
+        if name == "row":
+            reference = attrs.get("r", "")
+            self.row = int(reference) if reference.isdigit() else self.row + 1
+            self.column, self.cells = 0, 0
+        elif name == "c" and self.cells is not None:
+            column = _COLUMN.match(attrs.get("r", ""))
+            self.column = _column_number(column.group()) if column else self.column + 1
+            self.cells += 1
+            if self.cells == 1:
+                self.rows += 1
+                if max(self.rows, self.row) > self.max_rows:
+                    raise WorkbookRefused(
+                        _("Trang tính có quá nhiều dòng (tối đa %(max)s dòng).")
+                        % {"max": number_format(self.max_rows, force_grouping=True)}
+                    )
+            if max(self.cells, self.column) > self.max_columns:
+                raise WorkbookRefused(
+                    _("Trang tính có quá nhiều cột (tối đa %(max)s cột).") % {"max": self.max_columns}
+                )
+
+
+def _column_number(letters):
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def open_workbook(data: bytes):
+    """The XLSX file opened read-only by openpyxl (rows are streamed), once reading it is known to stay small.
+
+    Checked first from the zip's directory (parts, declared sizes, packing ratio), then by scanning every
+    part as it is decompressed (bytes really read, XML elements, rows, columns). Raises WorkbookRefused.
+    The caller closes the workbook.
+    """
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            _check_directory(archive)
+            scan = _Scan()
+            for part in archive.infolist():
+                with archive.open(part) as stream:  # zipfile never returns more than the declared size
+                    scan.part(stream)
+    except WorkbookRefused:
+        raise
+    except Exception as exc:  # zipfile raises many kinds of errors for broken or lying archives
+        raise _unreadable() from exc
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds of errors for broken files
+        raise _unreadable() from exc
+
+
+def sheet_rows(sheet, *, values_only=True):
+    """The rows of a sheet of `open_workbook`, whatever its (optional, possibly wrong) recorded dimension."""
+    sheet.reset_dimensions()
+    return sheet.iter_rows(max_row=settings.XLSX_MAX_ROWS, max_col=settings.XLSX_MAX_COLUMNS, values_only=values_only)
 
 
 def _cell_text(value):
@@ -59,17 +211,17 @@ def _read_csv(data):
 
 
 def _read_xlsx(data):
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        finally:
-            workbook.close()
+        workbook = open_workbook(data)
+    except WorkbookRefused as exc:
+        raise ImportFileError([RowError(None, str(exc))]) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        return [[_cell_text(v) for v in row] for row in sheet_rows(sheet)]
     except Exception as exc:  # openpyxl raises many kinds of errors for broken files, also while reading cells
         raise ImportFileError([RowError(None, _("Không đọc được tệp Excel (XLSX)."))]) from exc
+    finally:
+        workbook.close()
 
 
 def read_rows(source, required_columns, optional_columns=()):

@@ -25,9 +25,14 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
+_IMAGE_KINDS = ("jpeg", "png")
 _IMAGE_MAGIC = {b"\xff\xd8\xff": ("jpeg", "JPEG"), b"\x89PNG\r\n\x1a\n": ("png", "PNG")}
 _OFFICE_PARTS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
 _MB = 1024 * 1024
+
+# Pillow's own limit (it warns above it and refuses twice as many) for any code that decodes an image;
+# uploads are refused far earlier, from the header (`validate_upload`, inspections.photos).
+Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS
 
 
 def _is_image(fileobj, pil_format):
@@ -35,9 +40,28 @@ def _is_image(fileobj, pil_format):
     try:
         with Image.open(fileobj, formats=[pil_format]) as image:
             image.verify()
+    except Image.DecompressionBombError:
+        return True  # an image all right, refused for its size by validate_upload
     except Exception:  # Pillow raises many kinds of errors for broken or hostile images.
         return False
     return True
+
+
+def _too_many_pixels(fileobj):
+    """Whether the image has more pixels than IMAGE_MAX_PIXELS, from its header: nothing is decoded."""
+    fileobj.seek(0)
+    try:
+        with Image.open(fileobj) as image:
+            return image.width * image.height > settings.IMAGE_MAX_PIXELS
+    except Image.DecompressionBombError:
+        return True
+    finally:
+        fileobj.seek(0)
+
+
+def megapixels(pixels):
+    value = pixels / 1_000_000
+    return number_format(value, 0 if value.is_integer() else 1)
 
 
 def _office_kind(fileobj):
@@ -72,7 +96,7 @@ def _megabytes(size):
 
 
 def validate_upload(uploaded_file, *, kinds, max_bytes) -> str:
-    """Check size and content type of an uploaded file; return its kind or raise ValidationError."""
+    """Check size, content type and an image's pixels of an uploaded file; return its kind or raise ValidationError."""
     name = os.path.basename(uploaded_file.name or "")
     size = uploaded_file.size
     if size > max_bytes:
@@ -93,6 +117,12 @@ def validate_upload(uploaded_file, *, kinds, max_bytes) -> str:
             ),
             code="bad_type",
             params={"name": name, "allowed": ", ".join(k.upper() for k in kinds)},
+        )
+    if kind in _IMAGE_KINDS and _too_many_pixels(uploaded_file):
+        raise ValidationError(
+            _("Ảnh “%(name)s” quá lớn (tối đa %(max)s megapixel); hãy chụp hoặc lưu ảnh ở độ phân giải thấp hơn."),
+            code="too_many_pixels",
+            params={"name": name, "max": megapixels(settings.IMAGE_MAX_PIXELS)},
         )
     return kind
 

@@ -6,6 +6,7 @@ from core.uploads import evidence_validator, photo_validator
 from core.widgets import DayFirstDateInput
 
 from .models import SHORTCOMINGS, ActionItem, ActionStatus, Finding, Inspection, SiteVisit
+from .photos import process_photo
 
 
 class ActionItemForm(forms.ModelForm):
@@ -27,13 +28,28 @@ class ActionItemForm(forms.ModelForm):
             "completion_note": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, criteria=None, **kwargs):
+    def __init__(self, *args, criteria=None, may_verify=True, due_date_locked=False, **kwargs):
+        """`may_verify` and `due_date_locked` reflect communes.access (may_verify_action, may_set_due_date);
+        inspections.services.action_update enforces them whatever is posted."""
         super().__init__(*args, **kwargs)
         if criteria is not None:
             self.fields["criterion"].queryset = criteria
         self.fields["criterion"].required = True
         self.fields["owner_name"].required = True
         self.fields["owner_name"].help_text = _("Họ tên người chịu trách nhiệm (rõ người, rõ việc).")
+        status = self.fields["status"]
+        if not may_verify and self.instance.status == ActionStatus.VERIFIED:  # it stays as it is
+            status.choices = [(ActionStatus.VERIFIED, ActionStatus.VERIFIED.label)]
+            status.help_text = _(
+                "Nhiệm vụ đã được xác nhận; chỉ đoàn kiểm tra hoặc Văn phòng Điều phối mới thay đổi được."
+            )
+        elif not may_verify:
+            status.choices = [(value, label) for value, label in status.choices if value != ActionStatus.VERIFIED]
+        if due_date_locked:
+            self.fields["due_date"].widget.attrs["readonly"] = True
+            self.fields["due_date"].help_text = _(
+                "Hạn hoàn thành do đoàn kiểm tra hoặc Văn phòng Điều phối đặt; xã không thay đổi được."
+            )
 
 
 class InspectionForm(forms.ModelForm):
@@ -83,6 +99,26 @@ class MultiplePhotoField(forms.FileField):
         return [super(MultiplePhotoField, self).clean(f, initial) for f in files]
 
 
+def clean_photos(photos):
+    """Every photo checked (type, size, pixels, and that it decodes) before any is stored; each bad one named."""
+    errors = []
+    for photo in photos:
+        try:
+            photo_validator(photo)
+        except forms.ValidationError as error:
+            errors.extend(error.error_list)
+            continue
+        try:
+            process_photo(photo)
+        except ValueError as error:
+            errors.append(
+                forms.ValidationError(_("Tệp “%(name)s”: %(error)s"), params={"name": photo.name, "error": str(error)})
+            )
+    if errors:
+        raise forms.ValidationError(errors)
+    return photos
+
+
 class FindingForm(forms.ModelForm):
     photos = MultiplePhotoField(
         label=_("Ảnh hiện trường (JPEG, PNG; tối đa 15 MB mỗi ảnh)"),
@@ -105,10 +141,7 @@ class FindingForm(forms.ModelForm):
         self.fields["indicator"].label_from_instance = lambda i: f"{i.code}. {i.name}"
 
     def clean_photos(self):
-        photos = self.cleaned_data.get("photos") or []
-        for photo in photos:
-            photo_validator(photo)
-        return photos
+        return clean_photos(self.cleaned_data.get("photos") or [])
 
     def clean(self):
         data = super().clean()
@@ -119,6 +152,9 @@ class FindingForm(forms.ModelForm):
 
 class PhotoForm(forms.Form):
     photos = FindingForm.base_fields["photos"]
+
+    def clean_photos(self):
+        return clean_photos(self.cleaned_data.get("photos") or [])
 
 
 class FollowUpForm(forms.ModelForm):

@@ -14,12 +14,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 from PIL.ExifTags import GPS, IFD, Base
 
+from core.uploads import megapixels
+
 MAX_SIDE = 1600
 JPEG_QUALITY = 82
+_RESIZABLE_MODES = ("L", "LA", "RGB", "RGBA", "CMYK", "I", "F")
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # EXIF times without an offset are local times of the commune
 _MICRODEGREE = Decimal("0.000001")
 _EXIF_TIME = "%Y:%m:%d %H:%M:%S"
@@ -88,29 +93,42 @@ def _metadata(image):
 
 
 def _display_image(image):
+    """The display copy, shrunk first so that nothing after works on more than MAX_SIDE × MAX_SIDE pixels."""
+    if image.mode not in _RESIZABLE_MODES:  # palette, 1-bit, 16-bit: resampled badly or not at all
+        image = image.convert("RGBA" if _has_alpha(image) else "RGB")
+    image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)  # shrinks only, keeps the aspect ratio
     with contextlib.suppress(Exception):  # a broken Orientation tag: show the photo as stored
         image = ImageOps.exif_transpose(image)
-    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:  # flatten onto white, not black
+    if _has_alpha(image):  # flatten onto white, not black
         image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image.convert("RGBA"))
-    image = image.convert("RGB")
-    image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)  # shrinks only, keeps the aspect ratio
-    return image
+    return image.convert("RGB")
+
+
+def _has_alpha(image):
+    return image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
 
 
 def process_photo(fileobj) -> PhotoInfo:
     """Return the display JPEG, its size, and when/where the photo was taken; rewinds `fileobj`.
 
+    The size is read from the header and checked before anything is decoded (a PNG of one colour can
+    hold 144 megapixels in 2 MB); a JPEG is decoded at a reduced scale.
     Raises ValueError (Vietnamese message) for an image too large to decode safely or unreadable."""
     fileobj.seek(0)
     try:
-        with Image.open(fileobj) as image:
+        with Image.open(fileobj) as image:  # reads the header only
+            if image.width * image.height > settings.IMAGE_MAX_PIXELS:
+                raise Image.DecompressionBombError(f"{image.width}×{image.height}")
             image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at a reduced scale, much faster
             taken_at, latitude, longitude = _metadata(image)
             display = _display_image(image)
     except Image.DecompressionBombError as error:
-        raise ValueError("Ảnh quá lớn (số điểm ảnh).") from error
-    except OSError as error:  # unidentified or truncated image
-        raise ValueError("Không đọc được ảnh.") from error
+        raise ValueError(
+            _("Ảnh quá lớn (tối đa %(max)s megapixel); hãy chụp hoặc lưu ảnh ở độ phân giải thấp hơn.")
+            % {"max": megapixels(settings.IMAGE_MAX_PIXELS)}
+        ) from error
+    except Exception as error:  # Pillow raises many kinds of errors for unidentified, truncated or hostile images
+        raise ValueError(_("Không đọc được ảnh.")) from error
     finally:
         fileobj.seek(0)
     buffer = io.BytesIO()

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.spreadsheets import protect_xlsx_cell, xlsx_row
+from core.tabular import WorkbookRefused, open_workbook, sheet_rows
 from criteria.models import PERCENT_KINDS, IndicatorKind
 
 from . import services
@@ -251,12 +252,10 @@ def _open(upload):
     data = upload.read()
     if data[:4] != b"PK\x03\x04":
         raise SpreadsheetError([_("Không đọc được tệp Excel (XLSX).")])
-    from openpyxl import load_workbook
-
     try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds of errors for broken files
-        raise SpreadsheetError([_("Không đọc được tệp Excel (XLSX).")]) from exc
+        return open_workbook(data)  # refuses an XLSX bomb before parsing
+    except WorkbookRefused as exc:
+        raise SpreadsheetError([str(exc)]) from exc
 
 
 def _read_meta(workbook):
@@ -325,9 +324,8 @@ def _read_rows(workbook):
     if not names:
         raise SpreadsheetError([_("Tệp không có trang tính nào.")])
     sheet = workbook[SHEET_TITLE if SHEET_TITLE in names else names[0]]
-    sheet.reset_dimensions()
     header, rows = None, []
-    for line, raw in enumerate(sheet.iter_rows(min_row=1), start=1):
+    for line, raw in enumerate(sheet_rows(sheet, values_only=False), start=1):
         cells = list(raw or ())
         if header is None:
             found = {}
@@ -372,6 +370,10 @@ def report_import(*, report, user, upload):
     try:
         _check_meta(_read_meta(workbook), report)
         header, rows = _read_rows(workbook)
+    except (SpreadsheetError, services.ReportError):
+        raise
+    except Exception as exc:  # openpyxl parses a sheet only as it is read: broken XML shows up here
+        raise SpreadsheetError([_("Không đọc được tệp Excel (XLSX).")]) from exc
     finally:
         workbook.close()
 

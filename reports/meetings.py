@@ -14,6 +14,7 @@ from criteria.models import Criterion
 from inspections.models import ActionSource
 from inspections.services import action_create
 
+from . import outbox
 from .minutes import minutes_pdf
 from .models import Directive, Meeting, MeetingRemark, MinutesState, MonthlyReport, ReportStatus
 
@@ -195,9 +196,10 @@ def meeting_reopen(*, meeting, user, reason):
 
 
 def minutes_retry(meeting):
-    """Render the minutes again after a failure."""
-    Meeting.objects.filter(pk=meeting.pk).update(pdf_state=MinutesState.PENDING)
-    queue_render(meeting)
+    """Render the minutes again after a failure, or when a render takes far longer than it should."""
+    with transaction.atomic():
+        Meeting.objects.filter(pk=meeting.pk).update(pdf_state=MinutesState.PENDING)
+        queue_render(meeting)
 
 
 def meeting_criteria(meeting):
@@ -208,10 +210,10 @@ def meeting_criteria(meeting):
 
 
 def queue_render(meeting):
+    """Render once the transaction commits, through the outbox (a broker that is down only delays it)."""
     from .tasks import render_minutes
 
-    pk = meeting.pk
-    transaction.on_commit(lambda: render_minutes.delay(pk))
+    outbox.enqueue_on_commit(render_minutes, [meeting.pk])
 
 
 def minutes_render(meeting_id):

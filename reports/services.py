@@ -337,15 +337,15 @@ def _notify_commune(report, kind, text):
 
 def notify(*, users, kind, params, url=""):
     """An inbox entry per user (a kind and its parameters, worded in the reader's language), and an
-    email to those with an address once the transaction commits."""
+    email to those with an address once the transaction commits (through the outbox: a broker that is
+    down delays the mail, it neither fails the request nor loses the mail)."""
+    from . import outbox
     from .tasks import send_notification_email
 
     created = Notification.objects.bulk_create(
         Notification(user=user, kind=kind, params=params, url=url) for user in users
     )
-    ids = [n.pk for n in created if n.user.email]
-    if ids:
-        transaction.on_commit(lambda: [send_notification_email.delay(pk) for pk in ids])
+    outbox.enqueue_on_commit(send_notification_email, [n.pk for n in created if n.user.email])
     return created
 
 

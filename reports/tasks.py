@@ -7,12 +7,20 @@ from django.utils import timezone, translation
 
 from communes.selectors import languages_of
 
+from . import outbox
 from .models import Notification
 
+# The tasks below are safe to run twice (each claims its row first), so a message whose worker was killed
+# mid-task goes back to the queue (acks_late with reject_on_worker_lost) instead of being lost.
+IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True}
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=60, retry_backoff_max=3600, max_retries=8)
-def send_notification_email(self, notification_id):
-    """Mail one inbox entry to its user; claimed first so that a second run sends nothing."""
+
+@shared_task(**IDEMPOTENT)
+def send_notification_email(notification_id):
+    """Mail one inbox entry to its user; claimed first so that a second run sends nothing.
+
+    A failed mail is tried again by the outbox sweep (reports/outbox.py), not by a Celery retry: a retry
+    countdown longer than the broker's visibility timeout would be delivered twice."""
     with transaction.atomic():
         claimed = Notification.objects.filter(pk=notification_id, emailed_at=None).update(emailed_at=timezone.now())
     if not claimed:
@@ -29,7 +37,7 @@ def send_notification_email(self, notification_id):
                 recipient_list=[notification.user.email],
             )
     except Exception:
-        # Release the claim so the retry (with backoff) can send it.
+        # Release the claim so that the outbox sweep sends it later.
         Notification.objects.filter(pk=notification_id).update(emailed_at=None)
         raise
     return "sent"
@@ -53,13 +61,13 @@ def run_daily_reminders(date=None):
     today = datetime.date.fromisoformat(date) if date else None
 
     def queue(ids):
-        transaction.on_commit(lambda: [send_reminder.delay(pk) for pk in ids])
+        outbox.enqueue_on_commit(send_reminder, ids)
 
     planned, ids = reminders.run(today, deliver=queue)
     return {"planned": len(planned), "queued": len(ids)}
 
 
-@shared_task
+@shared_task(**IDEMPOTENT)
 def send_reminder(reminder_id):
     """Send one reminder; safe to run twice (the row is claimed first)."""
     from . import reminders
@@ -67,9 +75,15 @@ def send_reminder(reminder_id):
     return reminders.send(reminder_id)
 
 
-@shared_task(bind=True, max_retries=3, default_retry_delay=30)
-def render_minutes(self, meeting_id):
+@shared_task(**IDEMPOTENT)
+def render_minutes(meeting_id):
     """Render a meeting's minutes to PDF (WeasyPrint); ids only, safe to run twice."""
     from .meetings import minutes_render
 
     return minutes_render(meeting_id)
+
+
+@shared_task(**IDEMPOTENT)
+def sweep_outbox():
+    """Every two minutes: hand over again the work a broker outage or a killed worker lost."""
+    return outbox.sweep()

@@ -3,6 +3,21 @@
 A membership (user, unit, role) reaches the unit and every unit below it. Views fetch units and
 unit-bound objects through these helpers: an object outside the user's units is a 404 (the user
 must not learn that it exists); a visible object the user's role may not act on is a 403.
+
+Sectors. A department (Role.DEPARTMENT, its name in Membership.department, e.g. "Phòng Y tế") reaches
+its units like anyone, but reads there only its sector; anything else is a 404, as for an outsider:
+- a row tied to a criterion (a sub-criterion's status or evidence, an inspection finding and its photos,
+  a task with a criterion) belongs to the department named in the criterion's `responsible_department`;
+- a task without a criterion (a working session's directive, a plan task entered without one) belongs
+  to its owner: the department sees it only when the task's owner department (or owner name) is it.
+An inspection itself (the visit of a team to a commune) has no sector: a department sees it, with only
+its sector's findings. A user who reaches a unit through any other role as well reads every sector.
+`sector_departments` answers this for one unit, `scope_by_unit(..., sector=...)` for a queryset.
+
+Tasks (inspections.models.ActionItem). The commune answers its tasks (in progress, done with a note
+or evidence) and so does a task's named owner; only the inspector or the office verifies a done task,
+or changes a verified one. The due date of a task set from above (an inspection's follow-up, a working
+session's directive) is the inspector's or the office's to move; the commune moves those of its plan.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -23,7 +38,14 @@ ACTIONS = {
     "meeting.edit": frozenset({Role.OFFICE}),
     "meeting.view": frozenset({Role.OFFICE, Role.LEADER, Role.COMMUNE_OFFICIAL}),
     "action.edit": frozenset({Role.COMMUNE_OFFICIAL, Role.OFFICE, Role.INSPECTOR}),
+    "action.answer": frozenset({Role.COMMUNE_OFFICIAL}),
+    "action.verify": frozenset({Role.INSPECTOR, Role.OFFICE}),
+    # Move the due date of a task set from above (see `may_set_due_date`).
+    "action.reschedule": frozenset({Role.INSPECTOR, Role.OFFICE}),
 }
+
+# inspections.models.ActionSource.PLAN: a task of the commune's own plan (communes may not import inspections).
+OWN_PLAN = "plan"
 
 
 def memberships_of(user):
@@ -37,11 +59,13 @@ def memberships_of(user):
     return cached
 
 
-def _scope_q(user, prefix=""):
-    paths = {m.unit.path for m in memberships_of(user)}
+def _scope_q(user, prefix="", sector=None):
     q = Q(pk__in=[])
-    for path in paths:
-        q |= Q(**{f"{prefix}path__startswith": path})
+    for m in memberships_of(user):
+        reach = Q(**{f"{prefix}path__startswith": m.unit.path})
+        if sector is not None and m.role == Role.DEPARTMENT:
+            reach &= sector({m.department}) if m.department else Q(pk__in=[])
+        q |= reach
     return q
 
 
@@ -59,13 +83,42 @@ def communes_visible_to(user):
     return units_visible_to(user).filter(level=UnitLevel.COMMUNE)
 
 
-def scope_by_unit(queryset, user, unit_field="unit"):
-    """Restrict any queryset whose rows belong to a unit (via `unit_field`) to the user's units."""
+def scope_by_unit(queryset, user, unit_field="unit", *, sector=None):
+    """Restrict any queryset whose rows belong to a unit (via `unit_field`) to the user's units.
+
+    Rows that belong to a sector pass `sector`: departments → the Q of the rows in their sectors (built
+    with `sector_q`); where the user reaches a unit only as a department, only those rows are kept.
+    """
     if user.is_superuser:
         return queryset
     if not user.is_authenticated:
         return queryset.none()
-    return queryset.filter(_scope_q(user, prefix=f"{unit_field}__"))
+    return queryset.filter(_scope_q(user, prefix=f"{unit_field}__", sector=sector))
+
+
+def sector_departments(user, unit):
+    """The departments whose sectors bound what the user reads at `unit`, or None when they read it all.
+
+    None unless every membership reaching `unit` is a department's (see the module's docstring).
+    """
+    memberships = [m for m in memberships_of(user) if unit.path.startswith(m.unit.path)]
+    if user.is_superuser or any(m.role != Role.DEPARTMENT for m in memberships):
+        return None
+    return {m.department for m in memberships if m.department}
+
+
+def sector_q(departments, *, criterion, owners=()):
+    """The Q of the rows in the sectors of `departments` (names, as in Criterion.responsible_department).
+
+    `criterion` is the lookup from a row to its criterion ("indicator__criterion"). A row without a
+    criterion belongs to its owner: `owners` are the lookups of the row's owner department or name
+    ("owner_department"); without them such a row is in no sector.
+    """
+    departments = {d for d in departments if d}
+    q = Q(**{f"{criterion}__responsible_department__in": departments})
+    for owner in owners:
+        q |= Q(**{f"{criterion}__isnull": True, f"{owner}__in": departments})
+    return q
 
 
 def roles_at(user, unit):
@@ -85,6 +138,24 @@ def check(user, action, unit):
         raise Http404
     if not can(user, action, unit):
         raise PermissionDenied
+
+
+def may_answer_action(user, action):
+    """The commune answers its tasks (in progress, done); so does the user a task is assigned to."""
+    return can(user, "action.answer", action.commune) or (user.is_authenticated and action.owner_user_id == user.pk)
+
+
+def may_verify_action(user, action):
+    """Verifying a done task, or changing a verified one, is the inspector's or the office's."""
+    return can(user, "action.verify", action.commune)
+
+
+def may_set_due_date(user, action):
+    """A task of the commune's own plan: anyone editing it; one set from above (an inspection's follow-up,
+    a working session's directive): the inspector or the office only."""
+    if action.source == OWN_PLAN and action.finding_id is None:
+        return can(user, "action.edit", action.commune)
+    return can(user, "action.reschedule", action.commune)
 
 
 def get_unit_or_404(user, code, action="unit.view"):

@@ -8,15 +8,50 @@ from .models import SHORTCOMINGS, ActionItem, ActionStatus, Finding, Inspection
 OPEN_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 
 
+def action_sector(departments):
+    """Tasks in the departments' sectors: by criterion, or by owner when a task has none (access docstring)."""
+    return access.sector_q(departments, criterion="criterion", owners=("owner_department", "owner_name"))
+
+
+def finding_sector(departments):
+    return access.sector_q(departments, criterion="indicator__criterion")
+
+
+def _in_sectors(queryset, departments, sector):
+    """`queryset` narrowed to the sectors of `departments` (all of it when None, see access.sector_departments)."""
+    return queryset if departments is None else queryset.filter(sector(departments))
+
+
 def actions_visible_to(user):
-    return access.scope_by_unit(ActionItem.objects.all(), user, unit_field="commune")
+    return access.scope_by_unit(ActionItem.objects.all(), user, unit_field="commune", sector=action_sector)
 
 
-def actions_of_commune(commune, *, open_only=False):
+def actions_of_commune(commune, *, open_only=False, departments=None):
+    """The commune's tasks; a department (`departments`, from access.sector_departments) gets its sector's."""
     actions = ActionItem.objects.filter(commune=commune).select_related("criterion", "indicator", "owner_user")
+    actions = _in_sectors(actions, departments, action_sector)
     if open_only:
         actions = actions.filter(status__in=OPEN_STATUSES)
     return actions.order_by("criterion__number", "due_date", "id")
+
+
+def get_action(user, pk):
+    """The task if the user reaches its commune and sector, else 404."""
+    action = (
+        actions_visible_to(user)
+        .select_related("commune", "commune__parent", "owner_user", "finding", "verified_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if action is None:
+        raise Http404
+    return action
+
+
+def findings_visible_to(user):
+    return access.scope_by_unit(
+        Finding.objects.all(), user, unit_field="visit__inspection__commune", sector=finding_sector
+    )
 
 
 def inspections_visible_to(user):
@@ -33,9 +68,13 @@ def get_inspection(user, pk, action="unit.view"):
     return inspection
 
 
-def get_in_inspection_scope(user, queryset, pk, action="unit.view", path="inspection__commune"):
-    """An object hanging below an inspection (visit, finding, photo), scoped like the inspection."""
-    obj = access.scope_by_unit(queryset, user, unit_field=path).filter(pk=pk).first()
+def get_in_inspection_scope(user, queryset, pk, action="unit.view", path="inspection__commune", criterion=None):
+    """An object hanging below an inspection (visit, finding, photo), scoped like the inspection.
+
+    An object about one criterion (a finding, a photo) names the lookup to it in `criterion`: a
+    department gets a 404 for one of another sector."""
+    sector = None if criterion is None else (lambda departments: access.sector_q(departments, criterion=criterion))
+    obj = access.scope_by_unit(queryset, user, unit_field=path, sector=sector).filter(pk=pk).first()
     if obj is None:
         raise Http404
     commune = obj
@@ -45,16 +84,29 @@ def get_in_inspection_scope(user, queryset, pk, action="unit.view", path="inspec
     return obj
 
 
-def inspection_detail(inspection):
-    """Visits with their findings, photos and follow-up actions (a fixed number of queries)."""
-    return inspection.visits.prefetch_related(
+def inspection_detail(inspection, user):
+    """Visits with their findings, photos and follow-up actions (a fixed number of queries).
+
+    A department sees only its sector's findings, and only the visits that have one."""
+    departments = access.sector_departments(user, inspection.commune)
+    findings = _in_sectors(Finding.objects.all(), departments, finding_sector)
+    visits = inspection.visits.all()
+    if departments is not None:
+        visits = visits.filter(findings__in=findings).distinct()
+    return visits.prefetch_related(
         Prefetch(
             "findings",
-            queryset=Finding.objects.select_related(
-                "indicator", "indicator__criterion", "resolved_by"
-            ).prefetch_related("photos", Prefetch("actions", queryset=ActionItem.objects.select_related("owner_user"))),
+            queryset=findings.select_related("indicator", "indicator__criterion", "resolved_by").prefetch_related(
+                "photos", Prefetch("actions", queryset=ActionItem.objects.select_related("owner_user"))
+            ),
         )
     )
+
+
+def inspections_for_export(inspections, user):
+    """`inspections` with the visits and findings the export lists: a department's sector only."""
+    findings = findings_visible_to(user).select_related("indicator")
+    return inspections.prefetch_related(Prefetch("visits__findings", queryset=findings))
 
 
 def open_shortcomings(commune_ids):
@@ -68,9 +120,9 @@ def open_shortcomings(commune_ids):
     )
 
 
-def latest_findings(commune, limit=10):
-    return (
-        Finding.objects.filter(visit__inspection__commune=commune)
-        .select_related("indicator", "visit", "visit__inspection")
-        .order_by("-visit__inspection__date", "-id")[:limit]
-    )
+def latest_findings(commune, limit=10, *, departments=None):
+    """The commune's latest findings; a department (`departments`) gets its sector's."""
+    findings = _in_sectors(Finding.objects.filter(visit__inspection__commune=commune), departments, finding_sector)
+    return findings.select_related("indicator", "visit", "visit__inspection").order_by(
+        "-visit__inspection__date", "-id"
+    )[:limit]

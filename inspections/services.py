@@ -1,9 +1,11 @@
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from communes import access
 from core.uploads import EVIDENCE_KINDS, EXTENSIONS, PHOTO_KINDS, validate_upload
 
 from .models import ActionItem, ActionSource, ActionStatus, Finding, Inspection, Photo, SiteVisit
@@ -24,30 +26,87 @@ ACTION_FIELDS = (
 )
 
 
+class ActionRefused(ValueError):
+    """A change to a task that the user's role may not make; `field` is the form field it concerns."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+def _verification_refused():
+    return ActionRefused(
+        _("Chỉ đoàn kiểm tra hoặc Văn phòng Điều phối mới xác nhận được nhiệm vụ đã hoàn thành."), "status"
+    )
+
+
+def _check_action_change(*, action, user, changes, evidence=False):
+    """Refuse (ActionRefused) what `user` may not change of `action`: the rules of communes.access."""
+    status = changes.get("status", action.status)
+    if "status" in changes and not access.may_verify_action(user, action):
+        if status == ActionStatus.VERIFIED:
+            raise _verification_refused()
+        if action.status == ActionStatus.VERIFIED:
+            raise ActionRefused(
+                _("Nhiệm vụ đã được xác nhận; chỉ đoàn kiểm tra hoặc Văn phòng Điều phối mới thay đổi được."), "status"
+            )
+    if "due_date" in changes and not access.may_set_due_date(user, action):
+        raise ActionRefused(
+            _("Hạn hoàn thành do đoàn kiểm tra hoặc Văn phòng Điều phối đặt; xã không thay đổi được."), "due_date"
+        )
+    note = changes.get("completion_note", action.completion_note)
+    if "status" in changes and status == ActionStatus.DONE and not (note.strip() or evidence or action.evidence):
+        raise ActionRefused(_("Khi báo hoàn thành, cần ghi kết quả hoặc đính kèm minh chứng."), "completion_note")
+
+
+def _verification(*, action, user, changes):
+    """The fields recording who verified the task, set when it becomes verified and cleared when it stops."""
+    if changes.get("status") == ActionStatus.VERIFIED:
+        return {"verified_by": user, "verified_at": timezone.now()}
+    if "status" in changes and action.status == ActionStatus.VERIFIED:
+        return {"verified_by": None, "verified_at": None}
+    return {}
+
+
 def action_create(*, commune, created_by, source, **fields):
     unknown = set(fields) - set(ACTION_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {unknown}")
+    if fields.get("status") == ActionStatus.VERIFIED:
+        if not access.can(created_by, "action.verify", commune):
+            raise _verification_refused()
+        fields |= {"verified_by": created_by, "verified_at": timezone.now()}
     return ActionItem.objects.create(commune=commune, created_by=created_by, source=source, **fields)
 
 
-def action_update(*, action, **fields):
-    """Change an action's fields; only the changed ones are written (and recorded in its history)."""
-    changed = [name for name, value in fields.items() if name in ACTION_FIELDS and getattr(action, name) != value]
-    if changed:
-        for name in changed:
-            setattr(action, name, fields[name])
+def action_update(*, action, user, **fields):
+    """Change an action's fields as `user`; only the changed ones are written (and recorded in its history).
+
+    A user who may not edit the commune's tasks gets PermissionDenied; a change their role may not make
+    (verify, undo a verification, move a due date set from above, report done without a result) is
+    refused with ActionRefused and nothing is written.
+    """
+    if not access.can(user, "action.edit", action.commune):
+        raise PermissionDenied
+    changes = {
+        name: value for name, value in fields.items() if name in ACTION_FIELDS and getattr(action, name) != value
+    }
+    _check_action_change(action=action, user=user, changes=changes)
+    changes |= _verification(action=action, user=user, changes=changes)
+    if changes:
+        for name, value in changes.items():
+            setattr(action, name, value)
         with transaction.atomic():
-            action.save(update_fields=[*changed, "updated_at"])
+            action.save(update_fields=[*changes, "updated_at"])
     return action
 
 
 def action_verify(*, action, user):
+    if not access.may_verify_action(user, action):
+        raise PermissionDenied
     if action.status != ActionStatus.DONE:
         raise ValueError(_("Chỉ xác nhận được nhiệm vụ đã hoàn thành."))
-    action.status, action.verified_by, action.verified_at = ActionStatus.VERIFIED, user, timezone.now()
-    action.save(update_fields=["status", "verified_by", "verified_at", "updated_at"])
-    return action
+    return action_update(action=action, user=user, status=ActionStatus.VERIFIED)
 
 
 # --- Inspections in the field ---------------------------------------------------------------
@@ -135,15 +194,20 @@ def action_from_finding(*, finding, created_by, **fields):
     )
 
 
-def action_answer(*, action, status, completion_note="", evidence=None):
-    """The owner reports progress: in progress or done, with a note and an optional evidence file."""
+def action_answer(*, action, user, status, completion_note="", evidence=None):
+    """The commune or the owner reports progress: in progress or done, with a note and an optional evidence
+    file. A verified task is not answered again (see `action_update`)."""
+    if not access.may_answer_action(user, action):
+        raise PermissionDenied
     if status not in (ActionStatus.IN_PROGRESS, ActionStatus.DONE):
         raise ValueError(_("Trạng thái không hợp lệ."))
-    if status == ActionStatus.DONE and not (completion_note.strip() or evidence or action.evidence):
-        raise ValueError(_("Khi báo hoàn thành, cần ghi kết quả hoặc đính kèm minh chứng."))
+    changes = {"status": status, "completion_note": completion_note.strip()}
+    _check_action_change(action=action, user=user, changes=changes, evidence=bool(evidence))
+    changes |= _verification(action=action, user=user, changes=changes)
     if evidence:
         kind = validate_upload(evidence, kinds=EVIDENCE_KINDS, max_bytes=settings.EVIDENCE_MAX_BYTES)
         action.evidence.save(f"evidence{EXTENSIONS[kind]}", evidence, save=False)
-    action.status, action.completion_note = status, completion_note.strip()
-    action.save(update_fields=["status", "completion_note", "evidence", "updated_at"])
+    for name, value in changes.items():
+        setattr(action, name, value)
+    action.save(update_fields=[*changes, "evidence", "updated_at"])
     return action

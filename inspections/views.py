@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -49,7 +50,7 @@ def inspection_list(request):
     if code:
         inspections = inspections.filter(commune__code=code)
     if request.GET.get("format") == "xlsx":
-        content = inspections_workbook(inspections.prefetch_related("visits__findings__indicator"))
+        content = inspections_workbook(selectors.inspections_for_export(inspections, request.user))
         response = HttpResponse(content, content_type=CONTENT_TYPES["xlsx"])
         response["Content-Disposition"] = 'attachment; filename="dot-kiem-tra.xlsx"'
         return response
@@ -105,7 +106,7 @@ def inspection_detail(request, pk):
         "inspections/inspection_detail.html",
         {
             "inspection": inspection,
-            "visits": selectors.inspection_detail(inspection),
+            "visits": selectors.inspection_detail(inspection, request.user),
             "can_edit": can_edit,
             "statuses": InspectionStatus.choices,
             "today": timezone.localdate(),
@@ -178,6 +179,7 @@ def _finding(user, pk, action="unit.view"):
         pk,
         action,
         path="visit__inspection__commune",
+        criterion="indicator__criterion",
     )
 
 
@@ -189,10 +191,7 @@ def _commune_officials(commune):
     )
 
 
-@login_required
-@require_GET
-def finding_detail(request, pk):
-    finding = _finding(request.user, pk)
+def _finding_page(request, finding, photo_form=None, status=200):
     commune = finding.visit.inspection.commune
     return render(
         request,
@@ -205,10 +204,17 @@ def finding_detail(request, pk):
             "can_edit": access.can(request.user, "inspection.edit", commune),
             "can_resolve": access.can(request.user, "report.review", commune),
             "follow_up_form": FollowUpForm(owners=_commune_officials(commune)),
-            "photo_form": PhotoForm(),
+            "photo_form": photo_form or PhotoForm(),
             "resolve_form": ResolveForm(),
         },
+        status=status,
     )
+
+
+@login_required
+@require_GET
+def finding_detail(request, pk):
+    return _finding_page(request, _finding(request.user, pk))
 
 
 @login_required
@@ -216,16 +222,16 @@ def finding_detail(request, pk):
 def photo_add(request, pk):
     finding = _finding(request.user, pk, "inspection.edit")
     form = PhotoForm(request.POST, request.FILES)
-    if form.is_valid() and form.cleaned_data["photos"]:
-        try:
-            for upload in form.cleaned_data["photos"]:
-                services.photo_add(finding=finding, upload=upload, user=request.user)
-            messages.success(request, _("Đã thêm ảnh."))
-        except ValueError as error:
-            messages.error(request, str(error))
-    else:
-        errors = form.errors.get("photos") or [_("Hãy chọn ít nhất một ảnh.")]
-        messages.error(request, " ".join(str(e) for e in errors))
+    if not form.is_valid():  # every photo was checked, decoding included: nothing is stored yet
+        messages.error(request, _("Ảnh chưa hợp lệ, chưa lưu ảnh nào; hãy chọn lại ảnh."))
+        return _finding_page(request, finding, photo_form=form, status=400)
+    if not form.cleaned_data["photos"]:
+        messages.error(request, _("Hãy chọn ít nhất một ảnh."))
+        return redirect("inspections:finding_detail", pk=finding.pk)
+    with transaction.atomic():
+        for upload in form.cleaned_data["photos"]:
+            services.photo_add(finding=finding, upload=upload, user=request.user)
+    messages.success(request, _("Đã thêm ảnh."))
     return redirect("inspections:finding_detail", pk=finding.pk)
 
 
@@ -239,6 +245,7 @@ def photo_file(request, pk, variant):
         Photo.objects.select_related("finding__visit__inspection__commune"),
         pk,
         path="finding__visit__inspection__commune",
+        criterion="finding__indicator__criterion",
     )
     stored = photo.display if variant == "display" else photo.original
     try:
@@ -280,25 +287,16 @@ def finding_resolve(request, pk):
     return redirect("inspections:finding_detail", pk=finding.pk)
 
 
-def _action(user, pk):
-    action = selectors.actions_visible_to(user).select_related("commune", "owner_user", "finding").filter(pk=pk).first()
-    if action is None:
-        raise Http404
-    return action
-
-
 @login_required
 def action_detail(request, pk):
-    action = _action(request.user, pk)
-    can_answer = access.can(request.user, "report.edit", action.commune) or action.owner_user_id == request.user.pk
-    can_verify = access.can(request.user, "inspection.edit", action.commune)
+    action = selectors.get_action(request.user, pk)
+    can_answer = access.may_answer_action(request.user, action)
+    can_verify = access.may_verify_action(request.user, action)
     form = ActionAnswerForm(request.POST or None, request.FILES or None, initial={"status": action.status})
     if request.method == "POST":
         if "verify" in request.POST:
-            if not can_verify:
-                raise PermissionDenied
             try:
-                services.action_verify(action=action, user=request.user)
+                services.action_verify(action=action, user=request.user)  # PermissionDenied: 403
                 messages.success(request, _("Đã xác nhận nhiệm vụ hoàn thành."))
             except ValueError as error:
                 messages.error(request, str(error))
@@ -307,7 +305,7 @@ def action_detail(request, pk):
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.action_answer(action=action, **form.cleaned_data)
+                services.action_answer(action=action, user=request.user, **form.cleaned_data)
                 messages.success(request, _("Đã cập nhật tiến độ nhiệm vụ."))
                 return redirect("inspections:action_detail", pk=action.pk)
             except ValueError as error:
@@ -329,11 +327,15 @@ def action_detail(request, pk):
 @login_required
 @require_GET
 def action_evidence(request, pk):
-    action = _action(request.user, pk)
+    action = selectors.get_action(request.user, pk)
     if not action.evidence:
         raise Http404
+    try:
+        handle = action.evidence.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
     return FileResponse(
-        action.evidence.open("rb"),
+        handle,
         as_attachment=True,
         filename=f"minh-chung-{action.pk}.{action.evidence.name.rsplit('.', 1)[-1]}",
     )

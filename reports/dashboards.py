@@ -229,8 +229,8 @@ def commune_page(commune, *, departments=None):
         "latest": latest,
         "criteria": criteria,
         "disputed": {indicator for _c, indicator in disputed_pairs([latest])} if latest else set(),
-        "actions": list(actions_of_commune(commune, open_only=True)),
-        "findings": list(latest_findings(commune)),
+        "actions": list(actions_of_commune(commune, open_only=True, departments=departments)),
+        "findings": list(latest_findings(commune, departments=departments)),
     }
 
 

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,9 +9,9 @@ from django.utils.translation import gettext as _
 from communes import access
 from criteria.models import Criterion
 from inspections.forms import ActionItemForm
-from inspections.models import ActionSource
-from inspections.selectors import actions_of_commune, actions_visible_to
-from inspections.services import ACTION_FIELDS, action_create, action_update
+from inspections.models import ActionItem, ActionSource
+from inspections.selectors import actions_of_commune, get_action
+from inspections.services import ACTION_FIELDS, ActionRefused, action_create, action_update
 
 from .selectors import latest_report, unmet_criteria
 
@@ -28,11 +27,13 @@ def _criteria_of(commune):
 def action_plan(request, code):
     commune = access.get_unit_or_404(request.user, code)
     criteria, report = _criteria_of(commune)
+    departments = access.sector_departments(request.user, commune)  # a department reads its sector only
     can_edit = access.can(request.user, "action.edit", commune)
-    form = ActionItemForm(criteria=criteria)
+    may_verify = access.can(request.user, "action.verify", commune)
+    form = ActionItemForm(criteria=criteria, may_verify=may_verify)
     if request.method == "POST":
         access.check(request.user, "action.edit", commune)
-        form = ActionItemForm(request.POST, criteria=criteria)
+        form = ActionItemForm(request.POST, criteria=criteria, may_verify=may_verify)
         if form.is_valid():
             action_create(
                 commune=commune,
@@ -43,14 +44,15 @@ def action_plan(request, code):
             messages.success(request, _("Đã thêm nhiệm vụ vào kế hoạch."))
             return redirect("reports:action_plan", code=commune.code)
         messages.error(request, _("Chưa thêm được nhiệm vụ: hãy sửa các ô được đánh dấu đỏ."))
+    unmet = unmet_criteria(report) if report else []
     return render(
         request,
         "reports/action_plan.html",
         {
             "commune": commune,
             "report": report,
-            "actions": actions_of_commune(commune),
-            "unmet": unmet_criteria(report) if report else [],
+            "actions": actions_of_commune(commune, departments=departments),
+            "unmet": [c for c in unmet if departments is None or c.responsible_department in departments],
             "form": form,
             "can_edit": can_edit,
             "today": timezone.localdate(),
@@ -61,18 +63,24 @@ def action_plan(request, code):
 
 @login_required
 def action_edit(request, pk):
-    action = actions_visible_to(request.user).select_related("commune").filter(pk=pk).first()
-    if action is None:
-        raise Http404
+    action = get_action(request.user, pk)
     access.check(request.user, "action.edit", action.commune)
     criteria, _report = _criteria_of(action.commune)
-    form = ActionItemForm(request.POST or None, instance=action, criteria=criteria)
-    if request.method == "POST":
-        original = type(action).objects.get(pk=action.pk)
-        if form.is_valid():
-            action_update(action=original, **{k: v for k, v in form.cleaned_data.items() if k in ACTION_FIELDS})
+    form = ActionItemForm(
+        request.POST or None,
+        instance=ActionItem.objects.get(pk=action.pk),  # validating the form changes its instance
+        criteria=criteria,
+        may_verify=access.may_verify_action(request.user, action),
+        due_date_locked=not access.may_set_due_date(request.user, action),
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k in ACTION_FIELDS}
+        try:
+            action_update(action=action, user=request.user, **fields)
             messages.success(request, _("Đã cập nhật nhiệm vụ."))
             return redirect("reports:action_plan", code=action.commune.code)
+        except ActionRefused as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
     return render(
         request, "reports/action_edit.html", {"action": action, "form": form}, status=400 if form.is_bound else 200
     )

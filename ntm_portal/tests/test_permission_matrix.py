@@ -84,6 +84,9 @@ ALL_200 = same("200")
 ALL_405 = same("405")
 # Seen by everyone who reaches Xuân Trường; a 404 for the commune next door and the other district.
 REACH_200 = "200   404   200   404   200   200   200"
+# The same for an object of one sector (the world's finding and task are on the school, criterion 5,
+# Phòng Giáo dục và Đào tạo): the health department gets a 404 too (access docstring, "Sectors").
+SECTOR_200 = "200   404   200   404   200   404   200"
 # Commune official's actions on its own report (report.edit): the office and others only look at it.
 EDIT_302 = "302   404   403   404   403   403   403"
 # The office's review of a report (report.review).
@@ -105,6 +108,8 @@ INSPECT_302 = "403   404   302   404   302   403   403"
 # An empty POST to a view built with `Form(request.POST or None)` leaves the form unbound (an empty
 # QueryDict is falsy): the blank form is shown again with a 200, as for a GET.
 INSPECT_REDISPLAY = "403   404   200   404   200   403   403"
+# Field work on the world's finding (education sector): the health department cannot see it (404).
+INSPECT_SECTOR_302 = "403   404   302   404   302   404   403"
 
 MATRIX = {
     # --- ntm_portal ---
@@ -143,8 +148,9 @@ MATRIX = {
     # The action plan: everyone reaching the commune reads it; the commune, office and inspector add to it
     # (action.edit); an empty form is re-rendered with errors (400).
     "reports:action_plan": row(REACH_200, "400 404 400 404 400 403 403", code="commune"),
-    # action_edit binds `request.POST or None`: an empty POST shows the form again (200).
-    "reports:action_edit": row("200 404 200 404 200 403 403", "200 404 200 404 200 403 403", pk="action"),
+    # action_edit binds `request.POST or None`: an empty POST shows the form again (200). The task is of
+    # the education sector: a 404 for the health department. What each role may change: FIELD_RULES.
+    "reports:action_edit": row("200 404 200 404 200 404 403", "200 404 200 404 200 404 403", pk="action"),
     # Dashboards.
     "reports:dashboard_home": row("403 403 302 302 302 302 302", ALL_405),  # to the user's first dashboard
     "reports:dashboard_overview": row(DASHBOARD_200, ALL_405, code="district"),
@@ -177,17 +183,18 @@ MATRIX = {
     "inspections:inspection_detail": row(REACH_200, INSPECT_302, pk="inspection"),
     "inspections:visit_create": row(INSPECT_200, INSPECT_REDISPLAY, pk="inspection"),
     "inspections:finding_create": row(INSPECT_200, INSPECT_REDISPLAY, pk="visit"),
-    "inspections:finding_detail": row(REACH_200, ALL_405, pk="finding"),
-    "inspections:photo_add": row(ALL_405, INSPECT_302, pk="finding"),  # no photo: message + redirect
-    "inspections:follow_up_create": row(ALL_405, INSPECT_302, pk="finding"),
+    # The finding (and its photo) is on the school (education): the health department gets a 404.
+    "inspections:finding_detail": row(SECTOR_200, ALL_405, pk="finding"),
+    "inspections:photo_add": row(ALL_405, INSPECT_SECTOR_302, pk="finding"),  # no photo: message + redirect
+    "inspections:follow_up_create": row(ALL_405, INSPECT_SECTOR_302, pk="finding"),
     # Resolving a disputed finding is the office's (report.review).
-    "inspections:finding_resolve": row(ALL_405, REVIEW_302, pk="finding"),
-    "inspections:photo_file": row(REACH_200, ALL_405, pk="photo", variant="variant"),
-    # Everyone reaching the commune reads a task; only the commune (report.edit) or the task's owner
-    # answers it (an empty POST shows the unbound form again: 200); the office and the inspector
-    # may only verify (POST "verify"), so a plain answer from them is a 403.
-    "inspections:action_detail": row(REACH_200, "200 404 403 404 403 403 403", pk="action"),
-    "inspections:action_evidence": row(REACH_200, ALL_405, pk="action"),  # the task has an evidence file
+    "inspections:finding_resolve": row(ALL_405, "403 404 302 404 403 404 403", pk="finding"),
+    "inspections:photo_file": row(SECTOR_200, ALL_405, pk="photo", variant="variant"),
+    # Everyone reaching the commune and the task's sector reads a task; only the commune (action.answer)
+    # or the task's owner answers it (an empty POST shows the unbound form again: 200); the office and
+    # the inspector may only verify (POST "verify"), so a plain answer from them is a 403.
+    "inspections:action_detail": row(SECTOR_200, "200 404 403 404 403 404 403", pk="action"),
+    "inspections:action_evidence": row(SECTOR_200, ALL_405, pk="action"),  # the task has an evidence file
 }
 
 
@@ -292,6 +299,7 @@ def build_world():
     action = ActionItem.objects.filter(commune=commune, finding__isnull=False).order_by("pk").first()
     action.evidence.save("minh-chung.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
     finding = action.finding
+    assert action.criterion.number == 5  # the school: outside the health department's sector (SECTOR_200)
     meeting = Meeting.objects.get(commune=commune, year=2021)
     # The PDF is rendered by a task after commit (never, in a test): store a stand-in as if it ran.
     pdf_name = default_storage.save("private/minutes/test.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
@@ -390,3 +398,95 @@ def test_permission_matrix(demo_reports):
         for key, url, role, method, result, error in mismatches
     )
     assert not mismatches, f"{len(mismatches)} unexpected responses (got ≠ expected):\n{table}"
+
+
+# --- Field-level rules of a task ----------------------------------------------------------------
+#
+# The matrix says who may post to a task at all; these rows say what each role may change with it
+# (communes.access, "Tasks"). A row: who posts ("same" is the commune official, as in the matrix);
+# where: "edit" (the action plan's edit form of the world's inspection follow-up), "page" (that task's
+# own page: answer or verify) or "plan" (the edit form of a task of the commune's own plan); the task's
+# state before; what is posted (typed over the form's current values on an edit form); the expected
+# status code; the task's state after (verified_by names a role).
+
+INSPECTION_DUE = datetime.date(2021, 9, 30)  # set by the inspection team (ntm_portal.demo.seed_inspection)
+LATER = datetime.date(2030, 12, 31)
+OPEN = {"status": "open"}
+DONE = {"status": "done", "completion_note": "Đã cải tạo nhà vệ sinh"}
+VERIFIED = {"status": "verified"}
+MOVE_DUE = {"due_date": "31/12/2030"}
+VERIFY = {"verify": "1"}  # the button on the task's page
+
+FIELD_RULES = [
+    # The commune proposes done (with a result), never verifies, and cannot move the inspection's date.
+    ("same", "edit", DONE, VERIFIED, "400", {"status": "done", "verified_by": None}),
+    ("same", "edit", OPEN, MOVE_DUE, "400", {"due_date": INSPECTION_DUE}),
+    ("same", "edit", OPEN, DONE, "302", {"status": "done", "verified_by": None}),
+    ("same", "page", DONE, VERIFY, "403", {"status": "done", "verified_by": None}),
+    ("same", "page", OPEN, DONE, "302", {"status": "done"}),
+    # A verified task stays verified for the commune.
+    ("same", "edit", VERIFIED, {"status": "open"}, "400", {"status": "verified"}),
+    ("same", "page", VERIFIED, {"status": "in_progress"}, "400", {"status": "verified"}),
+    # The due dates of its own plan are the commune's.
+    ("same", "plan", OPEN, MOVE_DUE, "302", {"due_date": LATER}),
+    # Done needs a result: a note, or an evidence file (the follow-up has one, the plan task none).
+    ("same", "plan", OPEN, {"status": "done", "completion_note": ""}, "400", {"status": "open"}),
+    ("same", "edit", OPEN, {"status": "done", "completion_note": ""}, "302", {"status": "done"}),
+    # The inspector and the office verify (on the edit form or the task's page) and move the date.
+    ("insp", "edit", DONE, VERIFIED, "302", {"status": "verified", "verified_by": "insp"}),
+    ("office", "edit", DONE, VERIFIED, "302", {"status": "verified", "verified_by": "office"}),
+    ("insp", "page", DONE, VERIFY, "302", {"status": "verified", "verified_by": "insp"}),
+    ("office", "page", DONE, VERIFY, "302", {"status": "verified", "verified_by": "office"}),
+    ("insp", "edit", OPEN, MOVE_DUE, "302", {"due_date": LATER}),
+    ("office", "edit", OPEN, MOVE_DUE, "302", {"due_date": LATER}),
+    # Reopening a verified task is theirs too, and forgets who verified it.
+    ("office", "edit", VERIFIED, {"status": "in_progress"}, "302", {"status": "in_progress", "verified_by": None}),
+]
+
+
+def _edit_form(action, posted):
+    """The edit form as the page fills it for `action`, with `posted` typed over it."""
+    current = {
+        "criterion": action.criterion_id,
+        "title": action.title,
+        "owner_name": action.owner_name,
+        "owner_position": action.owner_position,
+        "owner_department": action.owner_department,
+        "due_date": action.due_date.strftime("%d/%m/%Y"),
+        "status": action.status,
+        "completion_note": action.completion_note,
+    }
+    return {**current, **posted}
+
+
+def test_field_level_rules_of_a_task(demo_reports):
+    from django.contrib.auth import get_user_model
+
+    from inspections.models import ActionItem
+
+    world = build_world()
+    users = {role: get_user_model().objects.get(username=name) for role, name in USERNAMES.items()}
+    follow_up = world["action"]
+    plan_task = ActionItem.objects.filter(commune__code=world["commune"], source="plan").order_by("pk").first().pk
+    assert ActionItem.objects.get(pk=follow_up).due_date == INSPECTION_DUE
+
+    mismatches = []
+    for who, where, before, posted, code, after in FIELD_RULES:
+        client = Client(raise_request_exception=False)
+        client.force_login(users[who])
+        pk = plan_task if where == "plan" else follow_up
+        with transaction.atomic():  # rolled back: every row starts from the same world
+            ActionItem.objects.filter(pk=pk).update(**before)
+            action = ActionItem.objects.get(pk=pk)
+            if where == "page":
+                response = client.post(reverse("inspections:action_detail", args=[pk]), posted)
+            else:
+                response = client.post(reverse("reports:action_edit", args=[pk]), _edit_form(action, posted))
+            action.refresh_from_db()
+            verifier = next((role for role, user in users.items() if user.pk == action.verified_by_id), None)
+            state = {"status": action.status, "due_date": action.due_date, "verified_by": verifier}
+            transaction.set_rollback(True)
+        got = {field: state[field] for field in after}
+        if (str(response.status_code), got) != (code, after):
+            mismatches.append(f"{who} {where} {posted}: got {response.status_code} {got}, expected {code} {after}")
+    assert not mismatches, "\n".join(mismatches)

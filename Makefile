@@ -40,7 +40,8 @@ lint: $(VENV)/.installed-dev
 test: $(VENV)/.installed-dev messages
 	$(VENV)/bin/pytest
 
-# Backups of a PostgreSQL installation (DATABASE_URL and MEDIA_ROOT from the environment or .env).
+# Backups of a PostgreSQL installation (DATABASE_URL and MEDIA_ROOT from the environment, else from .env;
+# a variable set in the environment wins). Backup files are readable by their owner only (600 in 700).
 backup:
 	scripts/backup.sh $(DIR)
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ntm_portal.health_probe.HealthProbeMiddleware",  # first: monitoring asks gunicorn's address over HTTP
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -78,7 +79,20 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# The client's address, read by django-axes through django-ipware. AXES_PROXY_COUNT is the number of
+# reverse proxies in front of gunicorn (1 behind the nginx of docs/DEPLOY.md). 0, the default: the
+# connection's address only, and X-Forwarded-For is ignored (a client could write anything there).
+# Each proxy appends the address it saw to X-Forwarded-For, so the client is the N-th entry from the right;
+# entries further left come from the client and are skipped (IPWARE_STRICT off: a forged header is not
+# refused, which would lump every forger together under the proxy's own address).
+TRUSTED_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1  # ipware counts the proxies listed in the header
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+    AXES_IPWARE_PROXY_COUNT = None
+IPWARE_STRICT = False
 
 # Content-Security-Policy: no inline scripts or styles anywhere in the portal (the admin excepted).
 CONTENT_SECURITY_POLICY = {
@@ -199,6 +213,15 @@ CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A message whose worker died unacknowledged goes back to the queue after this long (Redis' default is
+    # one hour): longer than the longest task and than any retry countdown, or it would run twice.
+    "visibility_timeout": env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=900),
+    # A broker that does not answer (or vanished without closing the connection) must fail a hand-over
+    # quickly, not hang the request that asked for it.
+    "socket_connect_timeout": 5,
+    "socket_timeout": 10,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Reminders: days before the deadline (negative: after it) and the channels used.
@@ -207,6 +230,13 @@ REMINDER_CHANNELS = env.list("REMINDER_CHANNELS", default=["email", "inbox"])
 REMINDER_MAX_ATTEMPTS = 6
 # A claim older than this is taken to be a crashed sender: the reminder is tried again.
 REMINDER_CLAIM_TIMEOUT_SECONDS = 600
+
+# The outbox (reports/outbox.py): a task handed over but not done after OUTBOX_RETRY_AFTER_SECONDS is
+# handed over again (the wait doubles each time), at most OUTBOX_MAX_ATTEMPTS times; the meeting page
+# offers a retry for minutes still not rendered after OUTBOX_RENDER_PATIENCE_SECONDS.
+OUTBOX_RETRY_AFTER_SECONDS = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=600)
+OUTBOX_MAX_ATTEMPTS = 6
+OUTBOX_RENDER_PATIENCE_SECONDS = 120
 
 # Every periodic job of the portal, in one place (django-celery-beat copies them into the database,
 # where an administrator can see them and pause one).
@@ -218,6 +248,11 @@ CELERY_BEAT_SCHEDULE = {
     "create-periods-ahead": {
         "task": "reports.tasks.create_periods_ahead",
         "schedule": crontab(minute=5, hour=0, day_of_month=1),
+    },
+    # Hands over again what a broker outage or a killed worker lost (mails, minutes, reminders).
+    "sweep-outbox": {
+        "task": "reports.tasks.sweep_outbox",
+        "schedule": crontab(minute="*/2"),
     },
 }
 
@@ -256,3 +291,17 @@ LOGGING = {
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_MAX_BYTES = 15 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Images (photos, evidence) are refused above this many pixels, read from the header before decoding;
+# processing a 40 MP photo takes ~210 MB as PNG, ~60 MB as JPEG (decoded at a reduced scale).
+# Pillow's own limit is set to it too (core/uploads.py).
+IMAGE_MAX_PIXELS = 40_000_000
+# XLSX files read by the portal (report template, criteria and unit imports) are refused before parsing
+# above these limits (core/tabular.py open_workbook): openpyxl's time and memory follow the XML inside.
+XLSX_MAX_UNCOMPRESSED_BYTES = 20 * 1024 * 1024  # all parts unpacked; 5,000 units × 5 columns is 1.5 MB
+XLSX_MAX_RATIO = 100  # unpacked / packed size of any part over 1 MB; real sheets pack 5-20 times
+XLSX_MAX_PARTS = 200
+# XML elements in all parts together (5,000 units × 5 columns: 80,000). At the limit openpyxl's worst
+# part (styles) takes ~4 s and ~150 MB; 1,000,000 took 14 s and 600 MB.
+XLSX_MAX_XML_ELEMENTS = 250_000
+XLSX_MAX_ROWS = 5_000  # per sheet, counting rows that hold cells; the report template has ~45
+XLSX_MAX_COLUMNS = 60

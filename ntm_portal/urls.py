@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
+from .accounts import SiteUrlPasswordResetForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,6 +11,11 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("i18n/setlang/", views.language_switch, name="set_language"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=SiteUrlPasswordResetForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("units/", include("communes.urls")),
     path("criteria/", include("criteria.urls")),

@@ -2,11 +2,15 @@
 
 import hashlib
 import os
+import shutil
+import stat
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 from urllib.parse import urlparse
+
+import pytest
 
 from conftest import require_service
 
@@ -71,6 +75,7 @@ def test_backup_and_restore_round_trip(tmp_path):
         run([sys.executable, "manage.py", "seed_demo"], env)
         backup = run(["scripts/backup.sh", str(tmp_path / "backup")], env).strip().splitlines()[-1]
         assert (Path(backup) / "database.dump").stat().st_size > 0
+        assert modes(backup) == PRIVATE
 
         restore_env = {**env, "DATABASE_URL": target_url, "MEDIA_ROOT": str(tmp_path / "media-dst")}
         run(["scripts/restore.sh", backup], restore_env)
@@ -85,3 +90,74 @@ def test_backup_and_restore_round_trip(tmp_path):
     finally:
         for name in (source, target):
             subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
+
+
+# The dump holds password hashes and sessions, the archive the private evidence: owner-only.
+PRIVATE = {".": "0o700", "database.dump": "0o600", "media.tar.gz": "0o600", "SHA256SUMS": "0o600"}
+FAKE_PG_DUMP = """#!/bin/sh
+# Stands in for pg_dump: writes the database URL it was given (the last argument) into --file.
+for arg; do case "$arg" in --file=*) file="${arg#--file=}";; esac; url="$arg"; done
+echo "$url" > "$file"
+"""
+
+
+def modes(folder):
+    folder = Path(folder)
+    paths = {".": folder, **{p.name: p for p in folder.iterdir()}}
+    return {name: oct(stat.S_IMODE(path.stat().st_mode)) for name, path in paths.items()}
+
+
+@pytest.fixture
+def scripts_copy(tmp_path):
+    """The backup script in a scratch checkout (it reads .env from its parent folder), with a fake pg_dump."""
+    app = tmp_path / "app"
+    (app / "scripts").mkdir(parents=True)
+    shutil.copy2(ROOT / "scripts" / "backup.sh", app / "scripts" / "backup.sh")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "pg_dump").write_text(FAKE_PG_DUMP)
+    (bin_dir / "pg_dump").chmod(0o755)
+    media = tmp_path / "media"
+    (media / "private").mkdir(parents=True)
+    (media / "private" / "evidence.pdf").write_bytes(b"%PDF-1.7 evidence")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MEDIA_ROOT")}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
+    return app, media, env
+
+
+def test_backup_files_are_readable_by_their_owner_only(scripts_copy, tmp_path):
+    app, media, env = scripts_copy
+    env.update(DATABASE_URL="postgres://ntm@/ntm", MEDIA_ROOT=str(media))
+    target = tmp_path / "backups" / "today"
+    # Under the usual umask 022, files come out 644 unless the script sees to it.
+    backup = run(["sh", "-c", 'umask 022 && exec "$@"', "sh", app / "scripts" / "backup.sh", target], env).split()[-1]
+    assert modes(backup) == PRIVATE
+    assert modes(tmp_path / "backups")["."] == "0o700"
+
+
+def test_backup_into_an_existing_open_folder_closes_it(scripts_copy, tmp_path):
+    app, media, env = scripts_copy
+    env.update(DATABASE_URL="postgres://ntm@/ntm", MEDIA_ROOT=str(media))
+    target = tmp_path / "shared"
+    target.mkdir(mode=0o755)
+    target.chmod(0o755)
+    run([str(app / "scripts" / "backup.sh"), str(target)], env)
+    assert modes(target) == PRIVATE
+
+
+def test_backup_reads_dot_env_but_the_environment_wins(scripts_copy, tmp_path):
+    app, media, env = scripts_copy
+    (app / ".env").write_text(
+        'DEFAULT_FROM_EMAIL="Cổng NTM <ntm@example.gov.vn>"\n'
+        "DATABASE_URL=postgres://ntm@/from_dot_env\n"
+        f"MEDIA_ROOT={media}\n"
+    )
+    backup = Path(run([str(app / "scripts" / "backup.sh"), str(tmp_path / "one")], env).split()[-1])
+    assert (backup / "database.dump").read_text().strip() == "postgres://ntm@/from_dot_env"
+    assert subprocess.run(["tar", "-tzf", backup / "media.tar.gz"], capture_output=True, text=True).stdout.count(
+        "evidence.pdf"
+    )
+
+    env["DATABASE_URL"] = "postgres://ntm@/from_environment"
+    backup = Path(run([str(app / "scripts" / "backup.sh"), str(tmp_path / "two")], env).split()[-1])
+    assert (backup / "database.dump").read_text().strip() == "postgres://ntm@/from_environment"

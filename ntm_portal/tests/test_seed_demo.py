@@ -6,6 +6,7 @@ from communes import access
 from communes.models import Membership
 from criteria.models import Enrolment
 from ntm_portal.demo import DEMO_PASSWORD
+from reports.models import Notification
 
 DEMO_LOGINS = ["vpdp_thoxuan", "xa_xuantruong", "xa_xuanhoa", "totrt_thoxuan", "lanhdao_thoxuan", "phong_ythoxuan"]
 
@@ -54,3 +55,14 @@ def test_demo_story_scopes(demo):
     assert access.communes_visible_to(users["vpdp_thoxuan"]).count() == 30
     xuan_truong = Enrolment.objects.get(commune__code="15514")
     assert xuan_truong.criteria_set.code == "minh-hoa-nang-cao-15-41"
+
+
+def test_seed_demo_mails_nobody(db, settings, mailoutbox, django_capture_on_commit_callbacks):
+    """The story's inbox is seeded, its mails are not sent (tasks run in-process here, as without a broker)."""
+    settings.DEBUG = False
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", "--force")
+    inbox = Notification.objects.filter(user__email__endswith="@ntm-thoxuan.example")
+    assert inbox.count() > 20
+    assert mailoutbox == []
+    assert not inbox.filter(emailed_at=None).exists()  # nothing left for the outbox sweep to send later

@@ -3,6 +3,8 @@
 import csv
 import io
 
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from openpyxl import Workbook
 
 
@@ -20,3 +22,18 @@ def xlsx_bytes(rows):
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def close_response(response):
+    """Close a test client's response (a file response holds its file open) and return its status code.
+
+    Closing a response sends request_finished, whose close_old_connections would close the test's own
+    database connection on PostgreSQL: it is muted meanwhile.
+    """
+    if hasattr(response, "close"):
+        request_finished.disconnect(close_old_connections)
+        try:
+            response.close()
+        finally:
+            request_finished.connect(close_old_connections)
+    return response.status_code

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from communes import access
 from communes.models import AdministrativeUnit, Role
+from core.testing import close_response
 from inspections import services
 from inspections.models import ActionItem, Finding
 from ntm_portal.demo import make_member, seed_inspection, seed_meeting
@@ -52,9 +53,7 @@ def office():
 
 
 def _close(response):
-    if hasattr(response, "close"):
-        response.close()  # a file response holds the file open
-    return response.status_code
+    return close_response(response)
 
 
 def test_a_task_of_another_sector_is_a_404_for_a_department(story, department, office):

@@ -25,10 +25,11 @@ import datetime
 import io
 import time
 
-from django.core.signals import request_finished
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from core.testing import close_response
 
 LOGIN_URL = "/accounts/login/"
 
@@ -345,14 +346,7 @@ def _request(client, method, url):
     error = ""
     if getattr(response, "exc_info", None):
         error = f"{response.exc_info[0].__name__}: {response.exc_info[1]}"[:120]
-    if hasattr(response, "close"):
-        # File responses hold an open file. Closing a response also sends request_finished, whose
-        # close_old_connections would close the test's database connection (PostgreSQL): mute it.
-        request_finished.disconnect(close_old_connections)
-        try:
-            response.close()
-        finally:
-            request_finished.connect(close_old_connections)
+    close_response(response)
     return outcome, error
 
 

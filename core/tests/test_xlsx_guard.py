@@ -15,23 +15,11 @@ from core.tests.hostile import (
     xlsx_edit,
     zip_bytes,
 )
-from criteria.services import criteria_set_import
+from criteria.services import CRITERIA_COLUMNS, criteria_set_import
 
 SHEET = "xl/worksheets/sheet1.xml"
 UNIT_HEADER = ["code", "name", "level", "parent_code"]
-CRITERIA_HEADER = [
-    "criterion_number",
-    "criterion_name",
-    "criterion_group",
-    "indicator_code",
-    "indicator_name",
-    "kind",
-    "unit",
-    "target",
-    "threshold",
-    "zone",
-    "responsible_department",
-]
+CRITERIA_HEADER = list(CRITERIA_COLUMNS)
 WORKBOOK = (
     b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets/></workbook>'  # no sheet
 )

@@ -314,3 +314,52 @@ def celery_worker(tmp_path, settings):
         except subprocess.TimeoutExpired:
             os.kill(pid, signal.SIGKILL)
             process.wait(timeout=10)
+
+
+# --- The demo's people, communes and Xuân Trường's April 2021 report --------------------------------
+
+
+@pytest.fixture
+def users(demo):
+    from django.contrib.auth import get_user_model
+
+    return {u.username: u for u in get_user_model().objects.all()}
+
+
+@pytest.fixture
+def xuan_truong(demo):
+    from communes.models import AdministrativeUnit
+    from ntm_portal.demo import XUAN_TRUONG_CODE
+
+    return AdministrativeUnit.objects.get(code=XUAN_TRUONG_CODE)
+
+
+@pytest.fixture
+def xuan_hoa(demo):
+    from communes.models import AdministrativeUnit
+    from ntm_portal.demo import XUAN_HOA_CODE
+
+    return AdministrativeUnit.objects.get(code=XUAN_HOA_CODE)
+
+
+@pytest.fixture
+def april(db):
+    from reports.services import period_for
+
+    return period_for(2021, 4)
+
+
+@pytest.fixture
+def report(xuan_truong, april):
+    """Xuân Trường's April 2021 report, still empty (a draft)."""
+    from reports.services import report_open
+
+    return report_open(commune=xuan_truong, period=april)
+
+
+@pytest.fixture
+def filled(report, users):
+    """The April report filled to the seed story's 9/15 criteria and 25/41 sub-criteria."""
+    from ntm_portal.testing import fill
+
+    return fill(report, users["xa_xuantruong"], criteria_met=9, indicators_met=25)

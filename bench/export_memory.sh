@@ -28,10 +28,10 @@ trap 'kill $web 2>/dev/null || true; wait $web 2>/dev/null || true; rm -rf "$out
 for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.5; done
 worker=$(pgrep -P "$web" | head -1)
 # warm the worker with an ordinary page, so "before" is a worker that has served requests
-curl -fs -o /dev/null -b "sessionid=$session" "http://127.0.0.1:$PORT/reports/dashboard/$unit/"
+curl -fs -o /dev/null -b "sessionid=$session" "http://127.0.0.1:$PORT/dashboards/$unit/"
 before=$(awk '/VmRSS/ {print $2}' "/proc/$worker/status")
 start=$(date +%s.%N)
-curl -fsS -b "sessionid=$session" "http://127.0.0.1:$PORT/reports/dashboard/$unit/export/?format=$fmt" -o "$out/export.$fmt"
+curl -fsS -b "sessionid=$session" "http://127.0.0.1:$PORT/dashboards/$unit/export/?format=$fmt" -o "$out/export.$fmt"
 end=$(date +%s.%N)
 peak=$(awk '/VmHWM/ {print $2}' "/proc/$worker/status")
 bytes=$(stat -c %s "$out/export.$fmt")

@@ -82,20 +82,20 @@ class Client(HttpUser):
         getattr(self, SCENARIO)()
 
     def overview(self):
-        self.client.get(f"/reports/dashboard/{self.me['unit']}/{self.period}", name="district overview")
+        self.client.get(f"/dashboards/{self.me['unit']}/{self.period}", name="district overview")
 
     def matrix(self):
-        self.client.get(f"/reports/dashboard/{self.me['unit']}/matrix/{self.period}", name="criteria matrix")
+        self.client.get(f"/dashboards/{self.me['unit']}/matrix/{self.period}", name="criteria matrix")
 
     def commune(self):
-        self.client.get(f"/reports/commune/{self.rng.choice(self.communes)}/", name="commune page")
+        self.client.get(f"/dashboards/commune/{self.rng.choice(self.communes)}/", name="commune page")
 
     def rollup(self):
-        self.client.get(f"/reports/dashboard/{self.me['unit']}/rollup/{self.period}", name="province roll-up")
+        self.client.get(f"/dashboards/{self.me['unit']}/rollup/{self.period}", name="province roll-up")
 
     def export(self):
         # the whole body is read before the time is taken (locust's stream=True would stop at the headers)
-        self.client.get(f"/reports/dashboard/{self.me['unit']}/export/?format=csv", name="long export (district, CSV)")
+        self.client.get(f"/dashboards/{self.me['unit']}/export/?format=csv", name="long export (district, CSV)")
 
     def form_get(self):
         self.client.get(self.page, name="report form GET")

@@ -68,15 +68,15 @@ def pages():
     year, month = args.drafts.split("/")
     draft = MonthlyReport.objects.filter(commune=commune, period__year=year, period__month=month).first()
     period = f"?period={args.period}"
-    yield "district overview", office, "get", f"/reports/dashboard/{district.code}/{period}"
-    yield "criteria matrix", office, "get", f"/reports/dashboard/{district.code}/matrix/{period}"
-    yield "commune page", office, "get", f"/reports/commune/{commune.code}/"
-    yield "province overview", province_office, "get", f"/reports/dashboard/{province.code}/{period}"
-    yield "province roll-up", province_office, "get", f"/reports/dashboard/{province.code}/rollup/{period}"
+    yield "district overview", office, "get", f"/dashboards/{district.code}/{period}"
+    yield "criteria matrix", office, "get", f"/dashboards/{district.code}/matrix/{period}"
+    yield "commune page", office, "get", f"/dashboards/commune/{commune.code}/"
+    yield "province overview", province_office, "get", f"/dashboards/{province.code}/{period}"
+    yield "province roll-up", province_office, "get", f"/dashboards/{province.code}/rollup/{period}"
     if draft:
         yield "report form GET", official, "get", f"/reports/{draft.pk}/"
         yield "report form POST (save)", official, "post", f"/reports/{draft.pk}/"
-    yield "long export (district, CSV)", office, "get", f"/reports/dashboard/{district.code}/export/?format=csv"
+    yield "long export (district, CSV)", office, "get", f"/dashboards/{district.code}/export/?format=csv"
 
 
 def measure(client, method, url):

@@ -96,6 +96,19 @@ def scope_by_unit(queryset, user, unit_field="unit", *, sector=None):
     return queryset.filter(_scope_q(user, prefix=f"{unit_field}__", sector=sector))
 
 
+def scope_by_action(queryset, user, action, unit_field="unit"):
+    """Restrict a queryset of unit-bound rows to the units where the user holds a role that may do
+    `action` (e.g. "meeting.view": the minutes of a commune are read by its office, leaders and officials,
+    not by an inspector or a department who reach the commune otherwise)."""
+    if user.is_superuser:
+        return queryset
+    lookup = f"{unit_field}__path__startswith" if unit_field else "path__startswith"  # "": rows are units
+    reach = Q(pk__in=[])
+    for unit in units_with_role(user, *ACTIONS[action]):
+        reach |= Q(**{lookup: unit.path})
+    return queryset.filter(reach)
+
+
 def sector_departments(user, unit):
     """The departments whose sectors bound what the user reads at `unit`, or None when they read it all.
 
@@ -119,6 +132,19 @@ def sector_q(departments, *, criterion, owners=()):
     for owner in owners:
         q |= Q(**{f"{criterion}__isnull": True, f"{owner}__in": departments})
     return q
+
+
+def limit_to_sectors(queryset, departments, criterion="indicator__criterion"):
+    """`queryset` narrowed to the criteria of `departments` (from `sector_departments`; None: all of it).
+
+    `criterion` is the lookup from the queryset's rows to their criterion ("" for a queryset of criteria).
+    Every page and export a department reads (report, history, commune page, dashboards, long export)
+    narrows its criteria and sub-criteria here.
+    """
+    if departments is None:
+        return queryset
+    field = f"{criterion}__responsible_department__in" if criterion else "responsible_department__in"
+    return queryset.filter(**{field: departments})
 
 
 def roles_at(user, unit):

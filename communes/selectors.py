@@ -41,3 +41,11 @@ def languages_of(users):
     """{user id: language} for mail and notifications: the language the person chose, else Vietnamese."""
     chosen = dict(Profile.objects.filter(user__in=[u.pk for u in users]).values_list("user_id", "language"))
     return {u.pk: chosen.get(u.pk, settings.LANGUAGE_CODE) for u in users}
+
+
+def people_within(units):
+    """The active accounts holding a role at one of `units` or below, by name."""
+    reach = Q(pk__in=[])
+    for unit in units:
+        reach |= Q(memberships__unit__path__startswith=unit.path)
+    return get_user_model().objects.filter(reach, is_active=True).distinct().order_by("last_name", "first_name")

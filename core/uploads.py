@@ -151,3 +151,8 @@ class UploadValidator:
 
 evidence_validator = UploadValidator(EVIDENCE_KINDS, "EVIDENCE_MAX_BYTES")
 photo_validator = UploadValidator(PHOTO_KINDS, "PHOTO_MAX_BYTES")
+
+
+def minutes_path(instance, filename):
+    """Where a meeting's minutes are stored (private: served only through the portal's permission check)."""
+    return f"private/minutes/{filename}"

@@ -84,7 +84,7 @@ echo "submitted: $report_url"
 # The worker mails the office ("... đã nộp báo cáo tháng ...") and renders the seeded minutes.
 for _ in $(seq 1 120); do
   if grep -rqs "vpdp_thoxuan@ntm-thoxuan.example" "$work/mail" && grep -rqs "=C4=91=C3=A3 n=E1=BB=99p\|đã nộp" "$work/mail" \
-     && [ "$($PY manage.py shell -v 0 -c 'from reports.models import Meeting; print(Meeting.objects.filter(pdf_state="ready").count())' 2>/dev/null)" -ge 1 ]; then
+     && [ "$($PY manage.py shell -v 0 -c 'from meetings.models import Meeting; print(Meeting.objects.filter(pdf_state="ready").count())' 2>/dev/null)" -ge 1 ]; then
     ok=1; break
   fi
   sleep 1
@@ -99,7 +99,7 @@ echo "office notified, minutes rendered ($pdf); beat running"
 # waits in the outbox and goes out once Redis is back and the sweep has handed it over (exactly once).
 office_mails() { grep -rls "vpdp_thoxuan@ntm-thoxuan.example" "$work/mail" | wc -l; }
 mailed_to_office() {  # how many of the office's notifications about the report at path $1 were mailed
-  $PY manage.py shell -v 0 -c "from reports.models import Notification
+  $PY manage.py shell -v 0 -c "from notifications.models import Notification
 print(Notification.objects.filter(user__username='vpdp_thoxuan', url='$1').exclude(emailed_at=None).count())" \
     2>/dev/null
 }
@@ -109,7 +109,7 @@ if redis-cli -p "$REDIS_PORT" ping > /dev/null 2>&1; then echo "Redis did not st
 report_url=$($PY deploy/smoke_client.py "http://127.0.0.1:$PORT" xa_xuanhoa ntm-demo-2021)
 report_path=$($PY -c 'import sys, urllib.parse; print(urllib.parse.urlparse(sys.argv[1]).path)' "$report_url")
 echo "submitted with the broker down: $report_url"
-grep -q "could not queue reports.tasks.send_notification_email" "$work/web.log"
+grep -q "could not queue notifications.tasks.send_notification_email" "$work/web.log"
 [ "$(mailed_to_office "$report_path")" = 0 ]
 redis_start
 $PY manage.py sweep_outbox

@@ -5,7 +5,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,12 +25,7 @@ from .models import Finding, InspectionStatus, Photo, SiteVisit
 def _inspectable_communes(user):
     """Enrolled communes in which the user may log inspections (inspector or office above them)."""
     communes = access.communes_visible_to(user).filter(enrolments__active=True).order_by("name")
-    if user.is_superuser:
-        return communes
-    reach = Q(pk__in=[])
-    for unit in access.units_with_role(user, Role.INSPECTOR, Role.OFFICE):
-        reach |= Q(path__startswith=unit.path)
-    return communes.filter(reach)
+    return access.scope_by_action(communes, user, "inspection.edit", unit_field="")
 
 
 def _team_people(user):

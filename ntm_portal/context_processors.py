@@ -1,7 +1,7 @@
 from communes import access
 from communes.models import Role
 from criteria.selectors import active_set_for
-from reports.selectors import unread_count
+from notifications.selectors import unread_count
 
 
 def portal(request):

@@ -13,8 +13,15 @@ from django.utils import timezone
 
 from communes.models import AdministrativeUnit, Role
 from communes.services import membership_grant
-from criteria.models import CriteriaSet, SetLevel
+from criteria.models import CriteriaSet, Enrolment, SetLevel
 from criteria.services import enrolment_set
+from inspections.models import ActionItem, ActionSource, ActionStatus, Assessment, Inspection
+from inspections.services import action_create, action_from_finding, finding_add, inspection_create, visit_add
+from meetings import services as meetings
+from meetings.models import Meeting
+from reports import services
+from reports.models import IndicatorStatus, MonthlyReport
+from reports.selectors import report_statuses
 
 DEMO_PASSWORD = "ntm-demo-2021"
 DISTRICT_CODE = "395"  # Huyện Thọ Xuân
@@ -200,10 +207,6 @@ def seed_reports(commune_codes=None):
     skips what already exists."""
     import random
 
-    from criteria.models import Enrolment
-    from reports import services
-    from reports.models import MonthlyReport
-    from reports.selectors import report_statuses
 
     User = get_user_model()
     official = User.objects.get(username="xa_xuantruong")
@@ -273,7 +276,6 @@ def _date_history(report, since, when):
     April 2021 would read "Lập báo cáo" in 2026, after its 2021 submission."""
     from django.db.models import Max
 
-    from reports.models import IndicatorStatus, MonthlyReport
 
     report_rows = MonthlyReport.history.filter(id=report.pk, history_id__gt=since[0])
     status_rows = IndicatorStatus.history.filter(report_id=report.pk, history_id__gt=since[1])
@@ -290,8 +292,6 @@ def seed_action_plan(official):
     """The commune's own tasks: one for each criterion not met that the inspection of 14/04/2021 leaves
     without a follow-up (criteria 5 and 6 get theirs from its findings), none repeating a finding's or
     a directive's task."""
-    from inspections.models import ActionItem, ActionSource, ActionStatus
-    from inspections.services import action_create
 
     commune = AdministrativeUnit.objects.get(code=XUAN_TRUONG_CODE)
     if ActionItem.objects.filter(commune=commune, source=ActionSource.PLAN).exists():
@@ -386,9 +386,6 @@ def demo_photo(text, colour):
 
 def seed_inspection():
     """Working group no. 1 inspects Xuân Trường on 14/04/2021: five sites, findings, follow-ups."""
-    from inspections.models import Assessment, Inspection
-    from inspections.services import action_from_finding, finding_add, inspection_create, visit_add
-    from reports.models import IndicatorStatus
 
     commune = AdministrativeUnit.objects.get(code=XUAN_TRUONG_CODE)
     if Inspection.objects.filter(commune=commune, date=datetime.date(2021, 4, 14)).exists():
@@ -527,9 +524,6 @@ DIRECTIVES = [
 
 
 def seed_meeting():
-    from inspections.models import Inspection
-    from reports import meetings
-    from reports.models import Meeting
 
     commune = AdministrativeUnit.objects.get(code=XUAN_TRUONG_CODE)
     if Meeting.objects.filter(commune=commune, year=2021).exists():

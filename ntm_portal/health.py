@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import connection
 
+from ntm_portal.celery import app
+
 
 def database_status():
     try:
@@ -15,8 +17,6 @@ def database_status():
 
 
 def broker_status():
-    from ntm_portal.celery import app
-
     if not settings.CELERY_BROKER_URL:
         return {"ok": True, "mode": "eager"}
     try:

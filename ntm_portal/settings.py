@@ -48,8 +48,12 @@ INSTALLED_APPS = [
     "csp",
     "communes",
     "criteria",
+    "core",
+    "notifications",
     "inspections",
     "reports",
+    "meetings",
+    "dashboards",
     "ntm_portal",
 ]
 
@@ -231,7 +235,7 @@ REMINDER_MAX_ATTEMPTS = 6
 # A claim older than this is taken to be a crashed sender: the reminder is tried again.
 REMINDER_CLAIM_TIMEOUT_SECONDS = 600
 
-# The outbox (reports/outbox.py): a task handed over but not done after OUTBOX_RETRY_AFTER_SECONDS is
+# The outbox (core/outbox.py): a task handed over but not done after OUTBOX_RETRY_AFTER_SECONDS is
 # handed over again (the wait doubles each time), at most OUTBOX_MAX_ATTEMPTS times; the meeting page
 # offers a retry for minutes still not rendered after OUTBOX_RENDER_PATIENCE_SECONDS.
 OUTBOX_RETRY_AFTER_SECONDS = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=600)
@@ -251,7 +255,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Hands over again what a broker outage or a killed worker lost (mails, minutes, reminders).
     "sweep-outbox": {
-        "task": "reports.tasks.sweep_outbox",
+        "task": "core.tasks.sweep_outbox",
         "schedule": crontab(minute="*/2"),
     },
 }

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from . import views
 from .accounts import SiteUrlPasswordResetForm
@@ -20,8 +20,16 @@ urlpatterns = [
     path("units/", include("communes.urls")),
     path("criteria/", include("criteria.urls")),
     path("reports/", include("reports.urls")),
+    path("dashboards/", include("dashboards.urls")),
+    path("meetings/", include("meetings.urls")),
+    path("notifications/", include("notifications.urls")),
     path("inspections/", include("inspections.urls")),
     path("admin/", admin.site.urls),
+    # Addresses from before `reports` was split (bookmarks, links in old mails) lead to the same pages.
+    re_path(r"^reports/dashboard/(?P<rest>.*)$", views.moved_to("/dashboards/"), name="moved_dashboard"),
+    re_path(r"^reports/commune/(?P<rest>.*)$", views.moved_to("/dashboards/commune/"), name="moved_commune"),
+    re_path(r"^reports/meetings/(?P<rest>.*)$", views.moved_to("/meetings/"), name="moved_meetings"),
+    re_path(r"^reports/notifications/(?P<rest>.*)$", views.moved_to("/notifications/"), name="moved_notifications"),
 ]
 
 admin.site.site_header = "Cổng thông tin Nông thôn mới"

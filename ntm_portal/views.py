@@ -41,3 +41,19 @@ def language_switch(request):
     if request.user.is_authenticated and language in dict(settings.LANGUAGES):
         profile_set_language(user=request.user, language=language)
     return response
+
+
+def moved_to(prefix):
+    """A view sending an address of the old layout (`/reports/dashboard/…`) to its new home (`prefix` + the
+    rest of the path, with the query string): 301 for a page, 308 for a form posted from an old page."""
+
+    def redirect_view(request, rest=""):
+        target = prefix + rest
+        if request.META.get("QUERY_STRING"):
+            target += "?" + request.META["QUERY_STRING"]
+        response = HttpResponsePermanentRedirect(target)
+        if request.method not in ("GET", "HEAD"):
+            response.status_code = 308
+        return response
+
+    return redirect_view

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import EvidenceFile, IndicatorStatus, MonthlyReport, Notification, ReportEvent, ReportingPeriod
+from .models import EvidenceFile, IndicatorStatus, MonthlyReport, ReportEvent, ReportingPeriod
 
 
 @admin.register(ReportingPeriod)
@@ -69,9 +69,3 @@ class IndicatorStatusAdmin(ViewOnlyHistoryAdmin):
 class EvidenceFileAdmin(SimpleHistoryAdmin):
     list_display = ("original_name", "kind", "size", "uploaded_by", "uploaded_at")
     raw_id_fields = ("status",)
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("user", "kind", "__str__", "created_at", "read_at", "emailed_at")
-    list_filter = ("read_at", "emailed_at")

@@ -11,9 +11,11 @@ from django.utils import translation
 
 from communes.models import Role
 from communes.selectors import languages_of, users_with_role_over
+from notifications.models import Notification
+from notifications.texts import render
 
-from . import notification_texts
-from .models import Notification, ReminderKind
+from .models import ReminderKind
+from .notification_texts import reminder_context
 
 
 def _people(unit, kind):
@@ -37,8 +39,8 @@ class EmailChannel:
         emails = []
         for user in recipients:
             with translation.override(languages[user.pk]):
-                subject, text = notification_texts.render("reminder", message)
-                html = render_to_string(message["template"] + ".html", notification_texts.reminder_context(message))
+                subject, text = render("reminder", message)
+                html = render_to_string(message["template"] + ".html", reminder_context(message))
             email = EmailMultiAlternatives(subject, text, to=[user.email], connection=connection)
             email.attach_alternative(html, "text/html")
             emails.append(email)

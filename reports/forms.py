@@ -136,15 +136,18 @@ class ReportForm(forms.Form):
         field = f"value_{pk}" if indicator.has_threshold else f"met_{pk}"
         if field in self.errors:
             return
-        if not scoring.is_answered(indicator, answer["value"], answer["declared_met"]):
-            self.add_error(field, _("Chưa nhập kết quả."))
-            return
-        met = scoring.derive_met(indicator, status.target, answer["value"], answer["declared_met"])
-        if met is False:
-            if not answer["responsible_person"] and f"person_{pk}" not in self.errors:
-                self.add_error(f"person_{pk}", _("Chưa đạt: cần ghi người chịu trách nhiệm."))
-            if not answer["planned_date"] and f"planned_{pk}" not in self.errors:
-                self.add_error(f"planned_{pk}", _("Chưa đạt: cần ghi thời gian dự kiến hoàn thành."))
+        gaps = scoring.submission_gaps(
+            indicator,
+            value=answer["value"],
+            declared_met=answer["declared_met"],
+            met=scoring.derive_met(indicator, status.target, answer["value"], answer["declared_met"]),
+            responsible_person=answer["responsible_person"],
+            planned_date=answer["planned_date"],
+        )
+        fields = {"result": field, "person": f"person_{pk}", "planned": f"planned_{pk}"}
+        for part, message in gaps:
+            if fields[part] not in self.errors:
+                self.add_error(fields[part], message)
 
     def answers(self):
         return {status.pk: self._answer(status, self.cleaned_data) for status in self.statuses}

@@ -4,15 +4,16 @@ import zoneinfo
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from communes.models import AdministrativeUnit
-from core.uploads import evidence_validator
-from criteria.models import THRESHOLD_KINDS, CriteriaSet, Indicator
+from core.uploads import EXTENSIONS, evidence_validator
+from criteria.models import CriteriaSet, Indicator
+from criteria.summary import summary_line
 
-from . import notification_texts
+from .scoring import is_answered
 
 DEADLINE_DAY = 25
 
@@ -177,12 +178,12 @@ class MonthlyReport(models.Model):
 
     @property
     def summary_line(self):
-        return _("đạt %(c)s/%(ct)s tiêu chí, %(i)s/%(it)s tiểu tiêu chí") % {
-            "c": self.criteria_met,
-            "ct": self.criteria_total,
-            "i": self.indicators_met,
-            "it": self.indicators_total,
-        }
+        return summary_line(
+            criteria_met=self.criteria_met,
+            criteria_total=self.criteria_total,
+            indicators_met=self.indicators_met,
+            indicators_total=self.indicators_total,
+        )
 
 
 class IndicatorStatus(models.Model):
@@ -216,9 +217,7 @@ class IndicatorStatus(models.Model):
 
     @property
     def is_answered(self):
-        if self.indicator.kind in THRESHOLD_KINDS:
-            return self.value is not None
-        return self.declared_met is not None
+        return is_answered(self.indicator, self.value, self.declared_met)
 
 
 def evidence_path(instance, filename):
@@ -250,8 +249,6 @@ class EvidenceFile(models.Model):
 
     @property
     def extension(self):
-        from core.uploads import EXTENSIONS
-
         return EXTENSIONS.get(self.kind, "")
 
 
@@ -279,47 +276,6 @@ class ReportEvent(models.Model):
 
     def __str__(self):
         return f"{self.report} · {self.get_action_display()}"
-
-
-class Notification(models.Model):
-    """An entry of a user's in-portal inbox: a kind and its parameters, worded when it is read (in the
-    reader's language). `title`/`body` hold the text of entries stored before kinds existed."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(_("loại"), max_length=40, blank=True)
-    params = models.JSONField(_("tham số"), default=dict, blank=True)
-    title = models.CharField(_("tiêu đề"), max_length=300, blank=True)
-    body = models.TextField(_("nội dung"), blank=True)
-    url = models.CharField(_("liên kết"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("lúc"), auto_now_add=True)
-    read_at = models.DateTimeField(_("đã đọc lúc"), null=True, blank=True)
-    emailed_at = models.DateTimeField(_("đã gửi email lúc"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("thông báo")
-        verbose_name_plural = _("thông báo")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"])]
-
-    def __str__(self):
-        return self.title_text
-
-    def _rendered(self):
-        if not self.kind:
-            return self.title, self.body
-        cached = getattr(self, "_rendered_texts", None)
-        if cached is None or cached[0] != translation.get_language():
-            cached = (translation.get_language(), notification_texts.render(self.kind, self.params))
-            self._rendered_texts = cached
-        return cached[1]
-
-    @property
-    def title_text(self):
-        return self._rendered()[0]
-
-    @property
-    def body_text(self):
-        return self._rendered()[1]
 
 
 class ReminderKind(models.TextChoices):
@@ -377,169 +333,3 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.unit} · {self.period} · {self.kind} · {self.channel}"
-
-
-class MinutesState(models.TextChoices):
-    PENDING = "pending", _("Đang tạo")
-    READY = "ready", _("Sẵn sàng")
-    FAILED = "failed", _("Lỗi khi tạo")
-    STALE = "stale", _("Cần tạo lại")
-
-
-def minutes_path(instance, filename):
-    return f"private/minutes/{filename}"
-
-
-class Meeting(models.Model):
-    """A working session (buổi làm việc) with a commune and its minutes (biên bản, Mẫu 1.9)."""
-
-    commune = models.ForeignKey(
-        AdministrativeUnit, verbose_name=_("xã"), on_delete=models.PROTECT, related_name="meetings"
-    )
-    issuing_unit = models.ForeignKey(
-        AdministrativeUnit, verbose_name=_("cơ quan ban hành biên bản"), on_delete=models.PROTECT, related_name="+"
-    )
-    inspection = models.ForeignKey(
-        "inspections.Inspection",
-        verbose_name=_("đợt kiểm tra"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="meetings",
-    )
-    year = models.PositiveSmallIntegerField(_("năm"))
-    number = models.PositiveIntegerField(_("số biên bản"))
-    subject = models.CharField(_("về việc"), max_length=500)
-    place = models.CharField(_("địa điểm"), max_length=300)
-    started_at = models.DateTimeField(_("bắt đầu"))
-    ended_at = models.DateTimeField(_("kết thúc"), null=True, blank=True)
-    chair = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("chủ trì"), on_delete=models.PROTECT, related_name="+"
-    )
-    chair_position = models.CharField(_("chức vụ chủ trì"), max_length=200, blank=True)
-    secretary = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("thư ký"), on_delete=models.PROTECT, related_name="+"
-    )
-    secretary_position = models.CharField(_("chức vụ thư ký"), max_length=200, blank=True)
-    attendees = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("thành phần tham dự (tài khoản)"), blank=True, related_name="+"
-    )
-    guests = models.TextField(_("khách mời"), blank=True, help_text=_("Mỗi dòng một người: Họ tên - chức vụ - đơn vị."))
-    # The commune's status as it was when the meeting was created: never recomputed.
-    frozen_report = models.ForeignKey(MonthlyReport, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    frozen_period = models.CharField(max_length=10, blank=True)
-    frozen_criteria_met = models.PositiveSmallIntegerField(default=0)
-    frozen_criteria_total = models.PositiveSmallIntegerField(default=0)
-    frozen_indicators_met = models.PositiveSmallIntegerField(default=0)
-    frozen_indicators_total = models.PositiveSmallIntegerField(default=0)
-    frozen_criteria = models.JSONField(default=list, blank=True)  # [{"number", "name", "met"}]
-    content = models.TextField(_("nội dung làm việc"), blank=True)
-    conclusions = models.TextField(_("kết luận của chủ trì"), blank=True)
-    recipients = models.TextField(_("nơi nhận"), blank=True)
-    finalised_at = models.DateTimeField(_("hoàn tất lúc"), null=True, blank=True)
-    finalised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    version = models.PositiveIntegerField(default=1)
-    pdf = models.FileField(_("tệp PDF"), upload_to=minutes_path, blank=True)
-    pdf_state = models.CharField(max_length=10, choices=MinutesState.choices, default=MinutesState.PENDING)
-    pdf_hash = models.CharField(max_length=64, blank=True)
-    pdf_version = models.PositiveIntegerField(default=0)
-    pdf_error = models.TextField(blank=True)
-    pdf_rendered_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords(m2m_fields=[attendees])
-
-    class Meta:
-        verbose_name = _("buổi làm việc")
-        verbose_name_plural = _("buổi làm việc")
-        ordering = ["-started_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["issuing_unit", "year", "number"], name="minutes_number_unique"),
-        ]
-
-    def __str__(self):
-        return f"{self.number_text} · {self.commune}"
-
-    @property
-    def number_text(self):
-        abbreviation = self.issuing_unit.abbreviation or "VPĐP"
-        return f"{self.number}/BB-{abbreviation}"
-
-    @property
-    def is_final(self):
-        return self.finalised_at is not None
-
-    @property
-    def frozen_line(self):
-        return _("đạt %(c)s/%(ct)s tiêu chí, %(i)s/%(it)s tiểu tiêu chí") % {
-            "c": self.frozen_criteria_met,
-            "ct": self.frozen_criteria_total,
-            "i": self.frozen_indicators_met,
-            "it": self.frozen_indicators_total,
-        }
-
-
-class MeetingRemark(models.Model):
-    """A member's remark (ý kiến phát biểu), optionally about one criterion."""
-
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="remarks")
-    criterion = models.ForeignKey(
-        "criteria.Criterion",
-        verbose_name=_("tiêu chí"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    speaker = models.CharField(_("người phát biểu"), max_length=200)
-    text = models.TextField(_("nội dung"))
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self):
-        return f"{self.speaker}: {self.text[:40]}"
-
-
-class Directive(models.Model):
-    """A task the chair gave; it becomes a follow-up action with an owner and a due date."""
-
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="directives")
-    text = models.TextField(_("nhiệm vụ"))
-    owner = models.CharField(_("đơn vị, người thực hiện"), max_length=300)
-    due_date = models.DateField(_("thời hạn"), null=True, blank=True)
-    action = models.OneToOneField(
-        "inspections.ActionItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="directive"
-    )
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self):
-        return self.text[:60]
-
-
-class OutboxEntry(models.Model):
-    """Work a committed change asked of the Celery worker (one row per task and object), written in the
-    same transaction as the change: a broker that is down loses nothing, the periodic sweep hands it over
-    again (reports/outbox.py). Whether the work is done is read from its object (a notification's
-    `emailed_at`, a meeting's `pdf_state`), never from here; the sweep deletes the entry once it is."""
-
-    task = models.CharField(_("tác vụ"), max_length=100)
-    object_id = models.PositiveBigIntegerField(_("mã đối tượng"))
-    requested_at = models.DateTimeField(_("yêu cầu lúc"))
-    # NULL: the last hand-over failed (broker unreachable), so the next sweep hands it over at once.
-    queued_at = models.DateTimeField(_("chuyển vào hàng đợi lúc"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("số lần chuyển"), default=0)
-
-    class Meta:
-        verbose_name = _("việc chờ xử lý nền")
-        verbose_name_plural = _("việc chờ xử lý nền")
-        constraints = [models.UniqueConstraint(fields=["task", "object_id"], name="outbox_entry_once")]
-
-    def __str__(self):
-        return f"{self.task}({self.object_id})"

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from communes.models import AdministrativeUnit, Membership, Role
 from communes.selectors import users_with_role_over
+from notifications.services import notify
 
 from .channels import CHANNELS, enabled_channels
 from .models import MonthlyReport, Reminder, ReminderKind, ReminderState, ReportingPeriod, ReportStatus
@@ -185,8 +186,6 @@ def _tell_office_nobody_to_remind(reminder):
     ).exists()
     if already:
         return
-    from .services import notify
-
     notify(
         users=users_with_role_over(reminder.unit, Role.OFFICE),
         kind="no_recipient",

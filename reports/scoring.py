@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from criteria.summary import summary_line
+
 
 def derive_met(indicator, target, value, declared_met):
     """A sub-criterion with a threshold is met by its value; one without is declared.
@@ -22,6 +24,21 @@ def is_answered(indicator, value, declared_met):
     return value is not None if indicator.has_threshold else declared_met is not None
 
 
+def submission_gaps(indicator, *, value, declared_met, met, responsible_person, planned_date):
+    """What one sub-criterion still lacks before the report can be submitted: [(part, message)], where
+    part is "result", "person" or "planned". A result is needed; one not met needs a person responsible
+    and a planned date. The form (field errors) and the submit service (a list) both ask here."""
+    if not is_answered(indicator, value, declared_met):
+        return [("result", _("Chưa nhập kết quả."))]
+    gaps = []
+    if met is False:
+        if not (responsible_person or "").strip():
+            gaps.append(("person", _("Chưa đạt: cần ghi người chịu trách nhiệm.")))
+        if planned_date is None:
+            gaps.append(("planned", _("Chưa đạt: cần ghi thời gian dự kiến hoàn thành.")))
+    return gaps
+
+
 @dataclass(frozen=True)
 class Summary:
     criteria_total: int
@@ -33,12 +50,12 @@ class Summary:
 
     @property
     def line(self):
-        return _("đạt %(c)s/%(ct)s tiêu chí, %(i)s/%(it)s tiểu tiêu chí") % {
-            "c": self.criteria_met,
-            "ct": self.criteria_total,
-            "i": self.indicators_met,
-            "it": self.indicators_total,
-        }
+        return summary_line(
+            criteria_met=self.criteria_met,
+            criteria_total=self.criteria_total,
+            indicators_met=self.indicators_met,
+            indicators_total=self.indicators_total,
+        )
 
     def as_fields(self):
         return {

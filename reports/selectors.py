@@ -4,10 +4,12 @@ from django.db.models import Prefetch
 from django.http import Http404
 
 from communes import access
-from communes.models import AdministrativeUnit, Role
+from communes.models import AdministrativeUnit
 from criteria.models import IndicatorTarget
+from inspections.selectors import open_shortcomings
 
-from .models import IndicatorStatus, MonthlyReport, Notification, ReportingPeriod
+from .models import IndicatorStatus, MonthlyReport, ReportingPeriod
+from .services import period_current
 
 
 def reports_visible_to(user):
@@ -28,31 +30,10 @@ def get_report(user, pk, action="unit.view"):
     return report
 
 
-def department_filter(user, unit):
-    """Department names limiting what the user sees of a report, or None when they see it all."""
-    memberships = [m for m in access.memberships_of(user) if unit.path.startswith(m.unit.path)]
-    if user.is_superuser or any(m.role != Role.DEPARTMENT for m in memberships):
-        return None
-    return {m.department for m in memberships}
-
-
-def limit_to_departments(queryset, departments, criterion="indicator__criterion"):
-    """`queryset` narrowed to the criteria `departments` are responsible for (all of it when None).
-
-    `departments` comes from `department_filter`; `criterion` is the lookup from the queryset's rows to
-    their criterion ("" for a queryset of criteria). Every page and export a department reads (report,
-    history, commune page, dashboards, long export) narrows its criteria and sub-criteria here.
-    """
-    if departments is None:
-        return queryset
-    field = f"{criterion}__responsible_department__in" if criterion else "responsible_department__in"
-    return queryset.filter(**{field: departments})
-
-
 def report_statuses(report, departments=None):
     """The report's statuses in order, each with `.target` (for the commune's zone) attached."""
     statuses = IndicatorStatus.objects.filter(report=report).select_related("indicator", "indicator__criterion")
-    statuses = limit_to_departments(statuses, departments)
+    statuses = access.limit_to_sectors(statuses, departments)
     statuses = list(
         statuses.prefetch_related(
             Prefetch("indicator__targets", queryset=IndicatorTarget.objects.all()), "evidence"
@@ -91,6 +72,19 @@ def period_overview(user, period):
     return [(commune, reports.get(commune.pk)) for commune in communes]
 
 
+def period_from_query(query):
+    """The period a page's query string asks for ("period=2021-4", or "year=2021&month=4"), when it exists;
+    else the current one. Anything malformed is the current period, never an error."""
+    year, month = query.get("year", ""), query.get("month", "")
+    if "period" in query:  # the period picker without JavaScript sends "2021-4"
+        year, _sep, month = query["period"].partition("-")
+    if year.isdigit() and month.isdigit() and 1 <= int(month) <= 12:
+        period = ReportingPeriod.objects.filter(year=int(year), month=int(month)).first()
+        if period:
+            return period
+    return period_current()
+
+
 def recent_periods(limit=24):
     return ReportingPeriod.objects.order_by("-year", "-month")[:limit]
 
@@ -113,10 +107,6 @@ def periods_with_movable_deadline(user, periods):
 
 def may_move_deadline(user, period):
     return period.pk in periods_with_movable_deadline(user, [period])
-
-
-def unread_count(user):
-    return Notification.objects.filter(user=user, read_at=None).count()
 
 
 REPORT_TRACKED = ("status", "submitted_at", "is_late", "review_comment", "criteria_met", "indicators_met")
@@ -150,7 +140,7 @@ def report_changes(report, departments=None):
         .select_related("history_user", "indicator", "indicator__criterion")
         .order_by("history_date", "history_id")
     )
-    status_records = limit_to_departments(status_records, departments)
+    status_records = access.limit_to_sectors(status_records, departments)
     changes = _diffs(report_records, REPORT_TRACKED, lambda r: str(report.period))
     changes += _diffs(status_records, STATUS_TRACKED, lambda r: r.indicator.code)
     return sorted(changes, key=lambda c: c[0], reverse=True)
@@ -173,3 +163,21 @@ def unmet_criteria(report):
         if status.met is not True:
             unmet.setdefault(status.indicator.criterion.number, status.indicator.criterion)
     return [unmet[n] for n in sorted(unmet)]
+
+
+def disputed_pairs(reports):
+    """{(commune id, indicator id)}: sub-criteria a report declares met while an inspection found a
+    shortcoming not yet resolved by the office ("disputed by inspection"). Two queries at most."""
+    pairs = open_shortcomings([r.commune_id for r in reports])
+    if not pairs:
+        return set()
+    communes = {commune for commune, _indicator in pairs}
+    commune_of = {r.pk: r.commune_id for r in reports if r.commune_id in communes}
+    met = (
+        IndicatorStatus.objects.filter(
+            report_id__in=commune_of, met=True, indicator_id__in={indicator for _commune, indicator in pairs}
+        )
+        .order_by()
+        .values_list("report_id", "indicator_id")
+    )
+    return pairs & {(commune_of[report], indicator) for report, indicator in met}

@@ -13,6 +13,7 @@ from communes.models import Role
 from communes.selectors import users_with_role_over
 from core.uploads import EVIDENCE_KINDS, validate_upload
 from criteria.models import Enrolment, IndicatorTarget
+from notifications.services import notify
 
 from . import scoring
 from .models import (
@@ -20,7 +21,6 @@ from .models import (
     EvidenceFile,
     IndicatorStatus,
     MonthlyReport,
-    Notification,
     ReportEvent,
     ReportingPeriod,
     ReportStatus,
@@ -209,13 +209,15 @@ def submission_problems(report, statuses=None):
     """Why the report cannot be submitted yet: [(status, message)]; empty when complete."""
     problems = []
     for status in statuses if statuses is not None else _statuses_with_targets(report):
-        if not status.is_answered:
-            problems.append((status, _("Chưa nhập kết quả.")))
-        elif status.met is False:
-            if not status.responsible_person.strip():
-                problems.append((status, _("Chưa đạt: cần ghi người chịu trách nhiệm.")))
-            if status.planned_date is None:
-                problems.append((status, _("Chưa đạt: cần ghi thời gian dự kiến hoàn thành.")))
+        gaps = scoring.submission_gaps(
+            status.indicator,
+            value=status.value,
+            declared_met=status.declared_met,
+            met=status.met,
+            responsible_person=status.responsible_person,
+            planned_date=status.planned_date,
+        )
+        problems += [(status, message) for _part, message in gaps]
     return problems
 
 
@@ -333,24 +335,3 @@ def _notify_commune(report, kind, text):
         params=_report_params(report, text=text),
         url=reverse("reports:report_detail", args=[report.pk]),
     )
-
-
-def notify(*, users, kind, params, url=""):
-    """An inbox entry per user (a kind and its parameters, worded in the reader's language), and an
-    email to those with an address once the transaction commits (through the outbox: a broker that is
-    down delays the mail, it neither fails the request nor loses the mail)."""
-    from . import outbox
-    from .tasks import send_notification_email
-
-    created = Notification.objects.bulk_create(
-        Notification(user=user, kind=kind, params=params, url=url) for user in users
-    )
-    outbox.enqueue_on_commit(send_notification_email, [n.pk for n in created if n.user.email])
-    return created
-
-
-def notification_mark_read(*, user, notification_ids=None):
-    unread = Notification.objects.filter(user=user, read_at=None)
-    if notification_ids is not None:
-        unread = unread.filter(pk__in=notification_ids)
-    return unread.update(read_at=timezone.now())

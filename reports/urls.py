@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_dashboard, views_meetings, views_plan
+from . import views, views_plan
 
 app_name = "reports"
 urlpatterns = [
@@ -17,37 +17,6 @@ urlpatterns = [
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
     path("periods/", views.period_list, name="period_list"),
     path("periods/<int:pk>/deadline/", views.period_deadline, name="period_deadline"),
-    path("notifications/", views.notification_list, name="notification_list"),
-    path("notifications/read/", views.notification_read, name="notification_read"),
     path("plan/<str:code>/", views_plan.action_plan, name="action_plan"),
     path("plan/action/<int:pk>/", views_plan.action_edit, name="action_edit"),
-]
-
-urlpatterns += [
-    path("dashboard/", views_dashboard.dashboard_home, name="dashboard_home"),
-    path("dashboard/<str:code>/", views_dashboard.dashboard_overview, name="dashboard_overview"),
-    path("dashboard/<str:code>/matrix/", views_dashboard.dashboard_matrix, name="dashboard_matrix"),
-    path("dashboard/<str:code>/rollup/", views_dashboard.dashboard_rollup, name="dashboard_rollup"),
-    path("dashboard/<str:code>/summary/", views_dashboard.dashboard_summary, name="dashboard_summary"),
-    path("dashboard/<str:code>/export/", views_dashboard.dashboard_long_export, name="dashboard_long_export"),
-    path(
-        "dashboard/<str:code>/criterion/<int:number>/",
-        views_dashboard.dashboard_criterion,
-        name="dashboard_criterion",
-    ),
-    path("commune/<str:code>/", views_dashboard.dashboard_commune, name="dashboard_commune"),
-]
-
-urlpatterns += [
-    path("meetings/", views_meetings.meeting_list, name="meeting_list"),
-    path("meetings/new/", views_meetings.meeting_create, name="meeting_create"),
-    path("meetings/<int:pk>/", views_meetings.meeting_detail, name="meeting_detail"),
-    path("meetings/<int:pk>/edit/", views_meetings.meeting_edit, name="meeting_edit"),
-    path("meetings/<int:pk>/remarks/", views_meetings.remark_add, name="meeting_remark_add"),
-    path("meetings/<int:pk>/directives/", views_meetings.directive_add, name="meeting_directive_add"),
-    path("meetings/<int:pk>/finalise/", views_meetings.meeting_finalise, name="meeting_finalise"),
-    path("meetings/<int:pk>/reopen/", views_meetings.meeting_reopen, name="meeting_reopen"),
-    path("meetings/<int:pk>/render/", views_meetings.meeting_render, name="meeting_render"),
-    path("meetings/<int:pk>/pdf/", views_meetings.meeting_pdf, name="meeting_pdf"),
-    path("meetings/<int:pk>/pdf/status/", views_meetings.meeting_pdf_status, name="meeting_pdf_status"),
 ]

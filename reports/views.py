@@ -12,24 +12,14 @@ from communes.models import Role
 from core.uploads import CONTENT_TYPES
 
 from . import selectors, services, spreadsheet
-from .dashboards import disputed_pairs
 from .forms import DeadlineForm, ReasonForm, ReportForm, ReviewForm, SpreadsheetUploadForm
-from .models import EvidenceFile, Notification, ReportingPeriod
-
-
-def _period_from_request(request):
-    year, month = request.GET.get("year"), request.GET.get("month")
-    if "period" in request.GET:  # the period picker without JavaScript sends "2021-4"
-        year, _sep, month = request.GET["period"].partition("-")
-    if year and month and year.isdigit() and month.isdigit() and 1 <= int(month) <= 12:
-        return ReportingPeriod.objects.filter(year=int(year), month=int(month)).first() or services.period_current()
-    return services.period_current()
+from .models import EvidenceFile, ReportingPeriod
 
 
 @login_required
 @require_GET
 def report_list(request):
-    period = _period_from_request(request)
+    period = selectors.period_from_query(request.GET)
     rows = selectors.period_overview(request.user, period)
     editable_communes = [c for c, _r in rows if access.can(request.user, "report.edit", c)]
     return render(
@@ -83,13 +73,13 @@ def report_detail(request, pk):
     report = selectors.get_report(request.user, pk)
     if report.is_editable and access.can(request.user, "report.edit", report.commune):
         return _form_page(request, report, ReportForm(report=report, statuses=selectors.report_statuses(report)))
-    departments = selectors.department_filter(request.user, report.commune)
+    departments = access.sector_departments(request.user, report.commune)
     statuses = selectors.report_statuses(report, departments)
     return render(
         request,
         "reports/report_detail.html",
         {
-            "disputed": {indicator for _c, indicator in disputed_pairs([report])},
+            "disputed": {indicator for _c, indicator in selectors.disputed_pairs([report])},
             "report": report,
             "statuses": statuses,
             "zone_unmatched": selectors.zone_unmatched(statuses),
@@ -192,7 +182,7 @@ def report_reopen(request, pk):
 @require_GET
 def report_history(request, pk):
     report = selectors.get_report(request.user, pk)
-    departments = selectors.department_filter(request.user, report.commune)
+    departments = access.sector_departments(request.user, report.commune)
     return render(
         request,
         "reports/report_history.html",
@@ -211,7 +201,7 @@ def evidence_download(request, pk):
         ),
         pk=pk,
     )
-    departments = selectors.department_filter(request.user, evidence.status.report.commune)
+    departments = access.sector_departments(request.user, evidence.status.report.commune)
     if departments is not None and evidence.status.indicator.criterion.responsible_department not in departments:
         raise Http404  # a department sees the evidence of its own criteria only
     try:
@@ -230,7 +220,7 @@ def evidence_download(request, pk):
 @require_GET
 def report_xlsx(request, pk):
     report = selectors.get_report(request.user, pk)
-    departments = selectors.department_filter(request.user, report.commune)
+    departments = access.sector_departments(request.user, report.commune)
     content = spreadsheet.report_workbook(report, selectors.report_statuses(report, departments))
     response = HttpResponse(content, content_type=CONTENT_TYPES["xlsx"])
     filename = f"bao-cao-{report.commune.code}-{report.period.year}-{report.period.month:02d}.xlsx"
@@ -305,24 +295,3 @@ def period_deadline(request, pk):
     else:
         messages.error(request, _("Hạn nộp mới hoặc lý do chưa hợp lệ."))
     return redirect("reports:period_list")
-
-
-# --- Notifications ---------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def notification_list(request):
-    notifications = Notification.objects.filter(user=request.user)[:100]
-    return render(request, "reports/notification_list.html", {"notifications": notifications})
-
-
-@login_required
-@require_POST
-def notification_read(request):
-    ids = request.POST.getlist("id")
-    services.notification_mark_read(user=request.user, notification_ids=[int(i) for i in ids if i.isdigit()] or None)
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect("reports:notification_list")

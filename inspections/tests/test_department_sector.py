@@ -131,7 +131,7 @@ def test_action_plan_and_commune_page_list_only_the_department_s_tasks(story, de
     everyone = list(office.get(reverse("reports:action_plan", args=["15514"])).context["actions"])
     assert other in everyone and len(everyone) > len(tasks)
 
-    page = department.get(reverse("reports:dashboard_commune", args=["15514"]))
+    page = department.get(reverse("dashboards:commune", args=["15514"]))
     assert page.status_code == 200
     assert {a.criterion.responsible_department for a in page.context["actions"] if a.criterion} == {HEALTH}
     assert other not in page.context["actions"]

@@ -165,8 +165,8 @@ def test_only_inspectors_and_offices_create_inspections(people, client_for):
 
 
 def test_disputed_flag_appears_and_clears(people, visit, client_for):
+    from ntm_portal.testing import fill
     from reports import services as report_services
-    from reports.tests.conftest import fill
 
     commune = visit.inspection.commune
     report = report_services.report_open(commune=commune, period=report_services.period_for(2021, 4))
@@ -183,7 +183,7 @@ def test_disputed_flag_appears_and_clears(people, visit, client_for):
     office = client_for(people["vpdp_thoxuan"])
     detail = office.get(reverse("reports:report_detail", args=[report.pk])).content.decode()
     assert "Đoàn kiểm tra ghi nhận tồn tại" in detail
-    overview = office.get(reverse("reports:dashboard_overview", args=["395"]) + "?period=2021-4")
+    overview = office.get(reverse("dashboards:overview", args=["395"]) + "?period=2021-4")
     row = next(r for r in overview.context["data"].rows if r.commune.code == "15514")
     assert row.disputed == 1
 
@@ -199,7 +199,7 @@ def test_disputed_flag_appears_and_clears(people, visit, client_for):
     )
     detail = office.get(reverse("reports:report_detail", args=[report.pk])).content.decode()
     assert "Đoàn kiểm tra ghi nhận tồn tại" not in detail
-    overview = office.get(reverse("reports:dashboard_overview", args=["395"]) + "?period=2021-4")
+    overview = office.get(reverse("dashboards:overview", args=["395"]) + "?period=2021-4")
     assert next(r for r in overview.context["data"].rows if r.commune.code == "15514").disputed == 0
 
 

@@ -15,9 +15,9 @@ from communes.models import AdministrativeUnit, UnitLevel
 from criteria.models import Enrolment, IndicatorKind, IndicatorTarget
 from inspections.models import Finding, Inspection
 from ntm_portal.scale_data import ScaleGenerator, synthetic_set
-from reports.dashboards import disputed_pairs
 from reports.models import IndicatorStatus, MonthlyReport, ReportingPeriod, ReportStatus
 from reports.scoring import summarize
+from reports.selectors import disputed_pairs
 
 pytestmark = pytest.mark.django_db
 
@@ -100,11 +100,11 @@ def test_command_reports_what_it_made_and_refuses_bad_arguments(capsys):
 
 
 DASHBOARDS = [
-    ("reports:dashboard_overview", "district"),
-    ("reports:dashboard_matrix", "district"),
-    ("reports:dashboard_summary", "district"),
-    ("reports:dashboard_rollup", "province"),
-    ("reports:dashboard_commune", "commune"),
+    ("dashboards:overview", "district"),
+    ("dashboards:matrix", "district"),
+    ("dashboards:summary", "district"),
+    ("dashboards:rollup", "province"),
+    ("dashboards:commune", "commune"),
 ]
 
 
@@ -143,5 +143,5 @@ def test_dashboard_queries_do_not_grow_with_communes_or_months(client):
         assert disputed_pairs(reports), prefix
     small, large = _counts("SX001", client, period), _counts("SX002", client, period)
     assert small == large
-    assert large["reports:dashboard_overview"] <= 15
-    assert large["reports:dashboard_matrix"] <= 15
+    assert large["dashboards:overview"] <= 15
+    assert large["dashboards:matrix"] <= 15

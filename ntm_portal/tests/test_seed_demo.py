@@ -5,8 +5,8 @@ from django.core.management import CommandError, call_command
 from communes import access
 from communes.models import Membership
 from criteria.models import Enrolment
+from notifications.models import Notification
 from ntm_portal.demo import DEMO_PASSWORD
-from reports.models import Notification
 
 DEMO_LOGINS = ["vpdp_thoxuan", "xa_xuantruong", "xa_xuanhoa", "totrt_thoxuan", "lanhdao_thoxuan", "phong_ythoxuan"]
 

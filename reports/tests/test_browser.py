@@ -4,9 +4,9 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import sign_in
+from ntm_portal.testing import fill
 from reports.models import MonthlyReport, ReportStatus
 from reports.services import period_current, period_for, report_open
-from reports.tests.conftest import fill
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

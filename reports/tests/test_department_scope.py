@@ -39,7 +39,7 @@ def _xlsx(response):
 
 
 def test_commune_page_shows_a_department_only_its_criteria(department, office):
-    url = reverse("reports:dashboard_commune", args=["15514"])
+    url = reverse("dashboards:commune", args=["15514"])
 
     response = department.get(url)
 
@@ -54,7 +54,7 @@ def test_commune_page_shows_a_department_only_its_criteria(department, office):
 
 
 def test_commune_page_exports_hold_no_sub_criterion_of_another_sector(department):
-    url = reverse("reports:dashboard_commune", args=["15514"])
+    url = reverse("dashboards:commune", args=["15514"])
     for rows in (_csv(department.get(url + "?format=csv")), _xlsx(department.get(url + "?format=xlsx"))):
         assert list(rows[0])[:2] == ["Kỳ", "Trạng thái"]  # one row per month: totals, no sub-criteria
         assert "04/2021" in {str(row[0]) for row in rows[1:]}
@@ -62,7 +62,7 @@ def test_commune_page_exports_hold_no_sub_criterion_of_another_sector(department
 
 
 def test_long_export_gives_a_department_only_its_sub_criteria(department, office):
-    url = reverse("reports:dashboard_long_export", args=["395"])
+    url = reverse("dashboards:long_export", args=["395"])
     health = IndicatorStatus.objects.filter(
         report__commune__parent__code="395", indicator__criterion__responsible_department="Phòng Y tế"
     ).count()
@@ -82,7 +82,7 @@ def test_long_export_gives_a_department_only_its_sub_criteria(department, office
 
 
 def test_matrix_and_its_exports_show_a_department_only_its_criteria(department):
-    url = reverse("reports:dashboard_matrix", args=["395"]) + "?period=2021-4"
+    url = reverse("dashboards:matrix", args=["395"]) + "?period=2021-4"
 
     response = department.get(url)
 
@@ -93,18 +93,18 @@ def test_matrix_and_its_exports_show_a_department_only_its_criteria(department):
 
 
 def test_criterion_page_of_another_sector_is_a_404_for_a_department(department, office):
-    health = department.get(reverse("reports:dashboard_criterion", args=["395", 13]) + "?period=2021-4")
+    health = department.get(reverse("dashboards:criterion", args=["395", 13]) + "?period=2021-4")
     assert health.status_code == 200
     assert [c.number for c in health.context["criteria"]] == [13]
 
-    traffic = reverse("reports:dashboard_criterion", args=["395", 2]) + "?period=2021-4"
+    traffic = reverse("dashboards:criterion", args=["395", 2]) + "?period=2021-4"
     assert department.get(traffic).status_code == 404
     assert department.get(traffic + "&format=csv").status_code == 404
     assert office.get(traffic).status_code == 200
 
 
 def test_rollup_counts_a_department_only_its_missed_criteria(department):
-    response = department.get(reverse("reports:dashboard_rollup", args=["395"]) + "?period=2021-4")
+    response = department.get(reverse("dashboards:rollup", args=["395"]) + "?period=2021-4")
 
     assert {c.number for c, _n in response.context["most_missed"]} <= {13}
     assert {c.number for line in response.context["lines"] for c, _n in line["missed"]} <= {13}

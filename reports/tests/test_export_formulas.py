@@ -38,12 +38,12 @@ def office(users, client_for):
 
 
 def _long_csv(client):
-    response = client.get(reverse("reports:dashboard_long_export", args=["395"]) + "?format=csv")
+    response = client.get(reverse("dashboards:long_export", args=["395"]) + "?format=csv")
     return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
 
 def _long_xlsx(client):
-    response = client.get(reverse("reports:dashboard_long_export", args=["395"]) + "?format=xlsx")
+    response = client.get(reverse("dashboards:long_export", args=["395"]) + "?format=xlsx")
     return load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
 
 
@@ -71,7 +71,7 @@ def test_long_export_xlsx_writes_formula_looking_text_as_text(report, office):
 
 def test_table_exports_quote_formula_looking_names(report, office):
     AdministrativeUnit.objects.filter(code="15514").update(name="=Xã Xuân Trường")
-    url = reverse("reports:dashboard_overview", args=["395"]) + "?period=2021-4"
+    url = reverse("dashboards:overview", args=["395"]) + "?period=2021-4"
 
     csv_rows = list(
         csv.reader(io.StringIO(b"".join(office.get(url + "&format=csv").streaming_content).decode("utf-8-sig")))

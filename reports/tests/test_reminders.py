@@ -12,10 +12,11 @@ from django.utils import translation
 from communes.services import profile_set_language
 from conftest import require_service
 from criteria.models import Enrolment
+from notifications.models import Notification
+from ntm_portal.testing import fill
 from reports import reminders, services
 from reports.channels import EmailChannel
-from reports.models import Notification, Reminder, ReminderKind, ReminderState
-from reports.tests.conftest import fill
+from reports.models import Reminder, ReminderKind, ReminderState
 
 HCM = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 

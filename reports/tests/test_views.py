@@ -266,8 +266,8 @@ def test_notifications_page_and_mark_read(filled, users, client_for):
     office = client_for(users["vpdp_thoxuan"])
     body = office.get("/").content.decode()
     assert 'badge rounded-pill text-bg-danger">1<' in body
-    assert "đã nộp báo cáo" in office.get(reverse("reports:notification_list")).content.decode()
-    office.post(reverse("reports:notification_read"))
+    assert "đã nộp báo cáo" in office.get(reverse("notifications:notification_list")).content.decode()
+    office.post(reverse("notifications:notification_read"))
     assert 'badge rounded-pill text-bg-danger">' not in office.get("/").content.decode()
 
 

@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from notifications.models import Notification
 from reports import services
-from reports.models import IndicatorStatus, MonthlyReport, Notification, ReportEvent, ReportStatus
+from reports.models import IndicatorStatus, MonthlyReport, ReportEvent, ReportStatus
 from reports.selectors import report_statuses
 
 HCM = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
@@ -169,7 +170,7 @@ def test_notifications_are_worded_in_the_readers_language(filled, users, client_
         services.report_return(report=report, user=users["vpdp_thoxuan"], reason="Thiếu minh chứng")
     notification = Notification.objects.get(user=users["xa_xuantruong"])
     assert notification.title_text == "Xã Xuân Trường: Báo cáo tháng 04/2021 bị trả lại"
-    page = client_for(users["xa_xuantruong"]).get("/reports/notifications/").content.decode()
+    page = client_for(users["xa_xuantruong"]).get("/notifications/").content.decode()
     assert "bị trả lại" in page and "was returned" not in page
     with translation.override("en"):
         assert notification.title_text == "Xã Xuân Trường: Monthly report for 04/2021 was returned"
@@ -253,7 +254,7 @@ def test_submission_notifies_the_office_and_acceptance_the_commune(
 
 
 def test_notification_email_is_sent_once(filled, users, mailoutbox, django_capture_on_commit_callbacks):
-    from reports.tasks import send_notification_email
+    from notifications.tasks import send_notification_email
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.report_submit(report=filled, user=users["xa_xuantruong"])

@@ -6,8 +6,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from communes.models import AdministrativeUnit
+from notifications.models import Notification
 from ntm_portal.demo import DEMO_PASSWORD, DISTRICT_CODE, seed
-from reports.models import Notification
 
 
 class Command(BaseCommand):

@@ -1,0 +1,24 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboxEntry(models.Model):
+    """Work a committed change asked of the Celery worker (one row per task and object), written in the
+    same transaction as the change: a broker that is down loses nothing, the periodic sweep hands it over
+    again (core/outbox.py). Whether the work is done is read from its object (a notification's
+    `emailed_at`, a meeting's `pdf_state`), never from here; the sweep deletes the entry once it is."""
+
+    task = models.CharField(_("tác vụ"), max_length=100)
+    object_id = models.PositiveBigIntegerField(_("mã đối tượng"))
+    requested_at = models.DateTimeField(_("yêu cầu lúc"))
+    # NULL: the last hand-over failed (broker unreachable), so the next sweep hands it over at once.
+    queued_at = models.DateTimeField(_("chuyển vào hàng đợi lúc"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("số lần chuyển"), default=0)
+
+    class Meta:
+        verbose_name = _("việc chờ xử lý nền")
+        verbose_name_plural = _("việc chờ xử lý nền")
+        constraints = [models.UniqueConstraint(fields=["task", "object_id"], name="outbox_entry_once")]
+
+    def __str__(self):
+        return f"{self.task}({self.object_id})"

@@ -1,0 +1,292 @@
+"""Reads behind the dashboards. Each page costs a fixed number of queries, whatever the number of
+communes or months: numbers come from the summaries stored on each report, never from a query per row."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+
+from communes import access
+from communes.models import AdministrativeUnit, UnitLevel
+from criteria.models import Criterion, Enrolment, IndicatorTarget
+from inspections.selectors import actions_of_commune, latest_findings
+from reports.models import IndicatorStatus, MonthlyReport, ReportingPeriod, ReportStatus
+from reports.selectors import disputed_pairs
+
+SUBMITTED = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
+# What the office sees as a commune's state for a period (symbol + label, readable without colour).
+STATES = {
+    "missing": ("✗", _("Chưa nộp")),
+    "draft": ("✎", _("Nháp")),
+    "on_time": ("➜", _("Đã nộp đúng hạn")),
+    "late": ("⏱", _("Nộp trễ")),
+    "returned": ("↩", _("Bị trả lại")),
+    "accepted": ("✓", _("Đã duyệt")),
+}
+
+
+def state_of(report):
+    if report is None:
+        return "missing"
+    if report.status == ReportStatus.SUBMITTED:
+        return "late" if report.is_late else "on_time"
+    return report.status
+
+
+@dataclass
+class OverviewRow:
+    commune: AdministrativeUnit
+    enrolment: Enrolment
+    report: MonthlyReport | None
+    previous: MonthlyReport | None
+    disputed: int = 0
+
+    @property
+    def state(self):
+        return state_of(self.report)
+
+    @property
+    def state_symbol(self):
+        return STATES[self.state][0]
+
+    @property
+    def state_label(self):
+        return STATES[self.state][1]
+
+    @property
+    def shows_numbers(self):
+        return self.report is not None and self.report.status != ReportStatus.DRAFT
+
+    def change(self, attribute):
+        if not (self.shows_numbers and self.previous and self.previous.status != ReportStatus.DRAFT):
+            return None
+        return getattr(self.report, attribute) - getattr(self.previous, attribute)
+
+    @property
+    def criteria_change(self):
+        return self.change("criteria_met")
+
+    @property
+    def indicators_change(self):
+        return self.change("indicators_met")
+
+    @property
+    def completeness(self):
+        if not self.report or not self.report.indicators_total:
+            return 0
+        return round(100 * self.report.indicators_answered / self.report.indicators_total)
+
+
+@dataclass
+class Overview:
+    unit: AdministrativeUnit
+    period: ReportingPeriod
+    rows: list = field(default_factory=list)
+
+    @property
+    def totals(self):
+        states = Counter(row.state for row in self.rows)
+        submitted = sum(1 for row in self.rows if row.report and row.report.status in SUBMITTED)
+        late = sum(1 for row in self.rows if row.report and row.report.status in SUBMITTED and row.report.is_late)
+        return {
+            "communes": len(self.rows),
+            "submitted": submitted,
+            "on_time": submitted - late,
+            "late": late,
+            "missing": len(self.rows) - submitted,
+            "returned": states["returned"],
+            "accepted": states["accepted"],
+            "standard": sum(
+                1 for r in self.rows if r.shows_numbers and r.report.criteria_met == r.report.criteria_total
+            ),
+        }
+
+
+def previous_period(period):
+    year, month = (period.year, period.month - 1) if period.month > 1 else (period.year - 1, 12)
+    return ReportingPeriod.objects.filter(year=year, month=month).first()
+
+
+def enrolled_communes(unit):
+    """Active enrolments of the communes at or below `unit`, with their communes (one query)."""
+    return list(
+        Enrolment.objects.filter(active=True, commune__path__startswith=unit.path, commune__level=UnitLevel.COMMUNE)
+        .select_related("commune", "commune__parent", "criteria_set")
+        .order_by("commune__parent__name", "commune__name")
+    )
+
+
+def _reports_by_commune(period, unit, *fields):
+    """{commune id: report} of `period` below `unit`; `fields` limits the columns read."""
+    if period is None:
+        return {}
+    reports = MonthlyReport.objects.filter(period=period, commune__path__startswith=unit.path).order_by()
+    reports = reports.only("commune_id", *fields) if fields else reports.defer("zone", "review_comment")
+    return {r.commune_id: r for r in reports}
+
+
+def overview(unit, period, *, compare=True):
+    """Every enrolled commune below `unit` with its report for `period` and, with `compare`, the previous
+    month's report and the sub-criteria disputed by inspections."""
+    current = _reports_by_commune(period, unit)
+    previous, disputed = {}, Counter()
+    if compare:
+        previous = _reports_by_commune(
+            previous_period(period), unit, "status", "criteria_met", "indicators_met", "criteria_total"
+        )
+        disputed = Counter(commune for commune, _indicator in disputed_pairs(list(current.values())))
+    return Overview(
+        unit=unit,
+        period=period,
+        rows=[
+            OverviewRow(e.commune, e, current.get(e.commune_id), previous.get(e.commune_id), disputed[e.commune_id])
+            for e in enrolled_communes(unit)
+        ],
+    )
+
+
+def criteria_of(overview_rows, departments=None):
+    """The criteria of the set most communes report against (the matrix's columns); for a department
+    (`departments`, see access.sector_departments) only the criteria it is responsible for."""
+    sets = Counter(row.enrolment.criteria_set_id for row in overview_rows)
+    if not sets:
+        return []
+    criteria = Criterion.objects.filter(criteria_set_id=sets.most_common(1)[0][0]).order_by("number")
+    return list(access.limit_to_sectors(criteria, departments, criterion=""))
+
+
+MATRIX_SORTS = {
+    "name": lambda row: row.commune.name,
+    "criteria": lambda row: -(row.report.criteria_met if row.shows_numbers else -1),
+    "indicators": lambda row: -(row.report.indicators_met if row.shows_numbers else -1),
+}
+
+
+def matrix(unit, period, *, criterion=None, zone="", state="", sort="name", departments=None):
+    """Rows of (overview row, [cell per criterion]); a cell is "met", "unmet" or "none" (not reported)."""
+    data = overview(unit, period)
+    criteria = criteria_of(data.rows, departments)
+    rows = data.rows
+    if zone:
+        rows = [r for r in rows if r.enrolment.zone == zone]
+    if state:
+        rows = [r for r in rows if r.state == state]
+    rows = sorted(rows, key=MATRIX_SORTS.get(sort, MATRIX_SORTS["name"]))
+    columns = [c for c in criteria if criterion is None or c.number == criterion]
+    table = []
+    for row in rows:
+        met = set(row.report.met_criteria) if row.shows_numbers else None
+        cells = [("none" if met is None else "met" if c.number in met else "unmet", c) for c in columns]
+        table.append((row, cells))
+    zones = sorted({r.enrolment.zone for r in data.rows if r.enrolment.zone})
+    return {"overview": data, "criteria": criteria, "columns": columns, "table": table, "zones": zones}
+
+
+def commune_page(commune, *, departments=None):
+    """Trajectory (stored summaries of every report), the latest report's criteria, open actions.
+
+    A department (`departments`, see access.sector_departments) gets only its criteria's detail."""
+    reports = list(
+        MonthlyReport.objects.filter(commune=commune).select_related("period").order_by("period__year", "period__month")
+    )
+    reported = [r for r in reports if r.status != ReportStatus.DRAFT]
+    latest = reported[-1] if reported else None
+    criteria = []
+    if latest:
+        met = set(latest.met_criteria)
+        statuses = (
+            access.limit_to_sectors(IndicatorStatus.objects.filter(report=latest), departments)
+            .select_related("indicator", "indicator__criterion")
+            .order_by("indicator__criterion__number", "indicator__position")
+        )
+        by_criterion = {}
+        for status in statuses:
+            by_criterion.setdefault(status.indicator.criterion, []).append(status)
+        criteria = [(c, c.number in met, items) for c, items in by_criterion.items()]
+    return {
+        "reports": list(reversed(reports)),
+        "trajectory": reported,
+        "latest": latest,
+        "criteria": criteria,
+        "disputed": {indicator for _c, indicator in disputed_pairs([latest])} if latest else set(),
+        "actions": list(actions_of_commune(commune, open_only=True, departments=departments)),
+        "findings": list(latest_findings(commune, departments=departments)),
+    }
+
+
+def criterion_page(unit, period, criterion):
+    """For one criterion: each commune's status, and every numeric sub-criterion's values vs target."""
+    data = overview(unit, period)
+    reports = [row.report for row in data.rows if row.shows_numbers]
+    statuses = (
+        IndicatorStatus.objects.filter(report__in=reports, indicator__criterion=criterion)
+        .select_related("indicator", "report")
+        .prefetch_related(Prefetch("indicator__targets", queryset=IndicatorTarget.objects.all()))
+        .order_by("indicator__position")
+    )
+    by_indicator = {}
+    for status in statuses:
+        by_indicator.setdefault(status.indicator, []).append(status)
+    distributions = []
+    for indicator, items in by_indicator.items():
+        values = sorted(float(s.value) for s in items if s.value is not None)
+        if indicator.has_threshold:
+            distributions.append(
+                {
+                    "indicator": indicator,
+                    "values": values,
+                    "met": sum(1 for s in items if s.met),
+                    "count": len(items),
+                    "targets": list(indicator.targets.all()),
+                }
+            )
+    rows = [(row, criterion.number in row.report.met_criteria if row.shows_numbers else None) for row in data.rows]
+    return {"overview": data, "rows": rows, "distributions": distributions}
+
+
+def rollup(unit, period, *, departments=None):
+    """Per child unit (district) of `unit`: communes enrolled, reporting, at the standard; missed criteria
+    (for a department, among its own criteria only)."""
+    data = overview(unit, period, compare=False)
+    children = {
+        c.pk: c
+        for c in AdministrativeUnit.objects.filter(parent=unit).exclude(level=UnitLevel.COMMUNE).order_by("name")
+    }
+    groups = {pk: [] for pk in children}
+    direct = []
+    for row in data.rows:
+        groups.get(row.commune.parent_id, direct).append(row)
+    missed = Counter()
+    criteria = {c.number: c for c in criteria_of(data.rows, departments)}
+    lines = []
+    for pk, rows in groups.items():
+        lines.append(_rollup_line(children[pk], rows, criteria, missed))
+    if direct:
+        lines.append(_rollup_line(unit, direct, criteria, missed))
+    most_missed = [(criteria[n], count) for n, count in missed.most_common(5) if n in criteria]
+    return {"overview": data, "lines": [line for line in lines if line["enrolled"]], "most_missed": most_missed}
+
+
+def _rollup_line(unit, rows, criteria, missed):
+    reporting = [r for r in rows if r.report and r.report.status in SUBMITTED]
+    standard = [r for r in reporting if r.report.criteria_met == r.report.criteria_total]
+    local = Counter()
+    for r in reporting:
+        for number in set(criteria) - set(r.report.met_criteria):
+            local[number] += 1
+    missed.update(local)
+    return {
+        "unit": unit,
+        "enrolled": len(rows),
+        "reporting": len(reporting),
+        "late": sum(1 for r in reporting if r.report.is_late),
+        "standard": len(standard),
+        "missed": [(criteria[n], c) for n, c in local.most_common(3)],
+    }
+
+
+def dashboard_units(user):
+    """Units whose dashboard the user may open (their own units with a dashboard role), highest first."""
+    units = [m.unit for m in access.memberships_of(user) if access.can(user, "dashboard.view", m.unit)]
+    return sorted(set(units), key=lambda u: (u.path.count("/"), u.name))

@@ -1,0 +1,294 @@
+"""Dashboards of the coordination office and leaders. Every table here also exports to CSV and XLSX."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from communes import access
+from reports.selectors import period_from_query, recent_periods
+
+from . import charts, exports, selectors
+
+
+def _context(request, unit, period, tab):
+    return {
+        "unit": unit,
+        "period": period,
+        "periods": recent_periods(36),
+        "tab": tab,
+        "dashboard_units": selectors.dashboard_units(request.user),
+        "query": request.GET.urlencode(),
+    }
+
+
+def _dashboard_unit(request, code):
+    """The unit whose dashboard is asked for: 403 for users without any dashboard role, 404 outside reach."""
+    if not request.user.is_superuser and not selectors.dashboard_units(request.user):
+        raise PermissionDenied
+    return access.get_unit_or_404(request.user, code, "dashboard.view")
+
+
+def _export_format(request):
+    fmt = request.GET.get("format", "")
+    return fmt if fmt in ("csv", "xlsx") else None
+
+
+def _slug(unit, period, name):
+    return f"{name}-{unit.code}-{period.year}-{period.month:02d}"
+
+
+@login_required
+@require_GET
+def dashboard_home(request):
+    units = selectors.dashboard_units(request.user)
+    if not units:
+        raise PermissionDenied
+    return redirect("dashboards:overview", code=units[0].code)
+
+
+@login_required
+@require_GET
+def dashboard_overview(request, code):
+    unit = _dashboard_unit(request, code)
+    period = period_from_query(request.GET)
+    data = selectors.overview(unit, period)
+    fmt = _export_format(request)
+    if fmt:
+        headers = [
+            _("Mã xã"),
+            _("Xã"),
+            _("Thuộc"),
+            _("Trạng thái"),
+            _("Nộp lúc"),
+            _("Tiêu chí đạt"),
+            _("Tổng tiêu chí"),
+            _("Tiểu tiêu chí đạt"),
+            _("Tổng tiểu tiêu chí"),
+            _("Đã nhập"),
+            _("Thay đổi tiêu chí so với tháng trước"),
+            _("Thay đổi tiểu tiêu chí so với tháng trước"),
+        ]
+        rows = (
+            [
+                r.commune.code,
+                r.commune.name,
+                r.commune.parent.name if r.commune.parent else "",
+                str(r.state_label),
+                timezone.localtime(r.report.submitted_at).strftime("%d/%m/%Y %H:%M")
+                if r.report and r.report.submitted_at
+                else "",
+                r.report.criteria_met if r.shows_numbers else None,
+                r.report.criteria_total if r.shows_numbers else None,
+                r.report.indicators_met if r.shows_numbers else None,
+                r.report.indicators_total if r.shows_numbers else None,
+                r.report.indicators_answered if r.report else 0,
+                r.criteria_change,
+                r.indicators_change,
+            ]
+            for r in data.rows
+        )
+        return exports.table_response(fmt, _slug(unit, period, "tong-quan"), headers, rows, _("Tổng quan"))
+    return render(
+        request,
+        "dashboards/overview.html",
+        {**_context(request, unit, period, "overview"), "data": data, "totals": data.totals},
+    )
+
+
+@login_required
+@require_GET
+def dashboard_matrix(request, code):
+    unit = _dashboard_unit(request, code)
+    period = period_from_query(request.GET)
+    number = request.GET.get("criterion", "")
+    state = request.GET.get("state", "")
+    data = selectors.matrix(
+        unit,
+        period,
+        criterion=int(number) if number.isdigit() else None,
+        zone=request.GET.get("zone", ""),
+        state=state if state in selectors.STATES else "",
+        sort=request.GET.get("sort", "name"),
+        departments=access.sector_departments(request.user, unit),
+    )
+    labels = {"met": _("Đạt"), "unmet": _("Chưa đạt"), "none": _("Chưa báo cáo")}
+    fmt = _export_format(request)
+    if fmt:
+        headers = [_("Mã xã"), _("Xã"), _("Trạng thái")] + [f"TC{c.number}. {c.name}" for c in data["columns"]]
+        rows = (
+            [row.commune.code, row.commune.name, str(row.state_label)] + [str(labels[kind]) for kind, _c in cells]
+            for row, cells in data["table"]
+        )
+        return exports.table_response(fmt, _slug(unit, period, "ma-tran"), headers, rows, _("Ma trận tiêu chí"))
+    return render(
+        request,
+        "dashboards/matrix.html",
+        {
+            **_context(request, unit, period, "matrix"),
+            **data,
+            "states": selectors.STATES,
+            "labels": labels,
+            "filters": {
+                "criterion": number,
+                "zone": request.GET.get("zone", ""),
+                "state": state,
+                "sort": request.GET.get("sort", "name"),
+            },
+        },
+    )
+
+
+@login_required
+@require_GET
+def dashboard_commune(request, code):
+    commune = access.get_unit_or_404(request.user, code, "unit.view")
+    if not commune.is_commune:
+        raise Http404
+    departments = access.sector_departments(request.user, commune)
+    data = selectors.commune_page(commune, departments=departments)
+    fmt = _export_format(request)
+    if fmt:
+        headers = [
+            _("Kỳ"),
+            _("Trạng thái"),
+            _("Tiêu chí đạt"),
+            _("Tổng tiêu chí"),
+            _("Tiểu tiêu chí đạt"),
+            _("Tổng tiểu tiêu chí"),
+            _("Nộp trễ"),
+        ]
+        rows = (
+            [
+                str(r.period),
+                r.get_status_display(),
+                r.criteria_met,
+                r.criteria_total,
+                r.indicators_met,
+                r.indicators_total,
+                _("Có") if r.is_late else _("Không"),
+            ]
+            for r in data["reports"]
+        )
+        return exports.table_response(fmt, f"xa-{commune.code}", headers, rows, commune.name)
+    return render(
+        request,
+        "dashboards/commune.html",
+        {
+            "commune": commune,
+            **data,
+            "chart": charts.trajectory(data["trajectory"]),
+            "focus": request.GET.get("criterion", ""),
+            "departments": departments,
+            "can_dashboard": access.can(request.user, "dashboard.view", commune),
+        },
+    )
+
+
+@login_required
+@require_GET
+def dashboard_criterion(request, code, number):
+    unit = _dashboard_unit(request, code)
+    period = period_from_query(request.GET)
+    overview = selectors.overview(unit, period)
+    criteria = selectors.criteria_of(overview.rows, access.sector_departments(request.user, unit))
+    criterion = next((c for c in criteria if c.number == number), None)
+    if criterion is None:
+        raise Http404  # no such criterion, or one of another department's sector
+    data = selectors.criterion_page(unit, period, criterion)
+    fmt = _export_format(request)
+    if fmt:
+        labels = {True: _("Đạt"), False: _("Chưa đạt"), None: _("Chưa báo cáo")}
+        rows = ([row.commune.code, row.commune.name, str(labels[met])] for row, met in data["rows"])
+        return exports.table_response(
+            fmt,
+            _slug(unit, period, f"tieu-chi-{number}"),
+            [_("Mã xã"), _("Xã"), criterion.name],
+            rows,
+            f"TC{number}",
+        )
+    return render(
+        request,
+        "dashboards/criterion.html",
+        {
+            **_context(request, unit, period, "criterion"),
+            **data,
+            "criterion": criterion,
+            "criteria": criteria,
+            "charts": [charts.distribution(d) for d in data["distributions"]],
+        },
+    )
+
+
+@login_required
+@require_GET
+def dashboard_rollup(request, code):
+    unit = _dashboard_unit(request, code)
+    period = period_from_query(request.GET)
+    data = selectors.rollup(unit, period, departments=access.sector_departments(request.user, unit))
+    fmt = _export_format(request)
+    if fmt:
+        headers = [
+            _("Đơn vị"),
+            _("Xã đăng ký"),
+            _("Xã đã nộp"),
+            _("Nộp trễ"),
+            _("Xã đạt chuẩn"),
+            _("Tiêu chí hay chưa đạt"),
+        ]
+        rows = (
+            [
+                line["unit"].name,
+                line["enrolled"],
+                line["reporting"],
+                line["late"],
+                line["standard"],
+                "; ".join(f"{c.number}. {c.name} ({n})" for c, n in line["missed"]),
+            ]
+            for line in data["lines"]
+        )
+        return exports.table_response(fmt, _slug(unit, period, "tong-hop"), headers, rows, _("Tổng hợp"))
+    return render(request, "dashboards/rollup.html", {**_context(request, unit, period, "rollup"), **data})
+
+
+@login_required
+@require_GET
+def dashboard_summary(request, code):
+    """One printable page for a leader: totals, the matrix in brief, the criteria most often missed."""
+    unit = _dashboard_unit(request, code)
+    period = period_from_query(request.GET)
+    data = selectors.rollup(unit, period, departments=access.sector_departments(request.user, unit))
+    return render(
+        request,
+        "dashboards/summary.html",
+        {**_context(request, unit, period, "summary"), **data, "totals": data["overview"].totals},
+    )
+
+
+@login_required
+@require_GET
+def dashboard_long_export(request, code):
+    unit = _dashboard_unit(request, code)
+    departments = access.sector_departments(request.user, unit)
+    fmt = _export_format(request) or "csv"
+    if fmt == "xlsx" and (rows := exports.long_count(unit, departments)) > exports.XLSX_MAX_ROWS:
+        messages.error(
+            request,
+            _(
+                "Dữ liệu chi tiết của %(unit)s có %(rows)s dòng, vượt giới hạn %(limit)s dòng của Excel: "
+                "hãy tải bản CSV."
+            )
+            % {"unit": unit.name, "rows": f"{rows:,}".replace(",", "."), "limit": "1.048.576"},
+        )
+        return redirect("dashboards:overview", code=unit.code)
+    return exports.table_response(
+        fmt,
+        f"du-lieu-chi-tiet-{unit.code}",
+        exports.LONG_HEADERS,
+        exports.long_rows(unit, departments),
+        _("Dữ liệu chi tiết"),
+    )

@@ -1,0 +1,213 @@
+"""Working sessions (buổi làm việc): numbering, the frozen status, the draft minutes, and rendering."""
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communes.models import AdministrativeUnit
+from core import outbox
+from criteria.models import Criterion
+from inspections.models import ActionSource
+from inspections.services import action_create
+from reports.models import MonthlyReport, ReportStatus
+
+from .models import Directive, Meeting, MeetingRemark, MinutesState
+from .tasks import render_minutes
+
+logger = logging.getLogger(__name__)
+
+EDITABLE_FIELDS = (
+    "subject",
+    "place",
+    "started_at",
+    "ended_at",
+    "chair",
+    "chair_position",
+    "secretary",
+    "secretary_position",
+    "guests",
+    "content",
+    "conclusions",
+    "recipients",
+)
+
+
+class MeetingError(Exception):
+    pass
+
+
+def status_report_at(commune, moment):
+    """The report a meeting at `moment` knows: the latest one submitted before it (else the latest)."""
+    reports = MonthlyReport.objects.filter(commune=commune).exclude(status=ReportStatus.DRAFT)
+    reports = reports.select_related("period", "criteria_set").order_by("-period__year", "-period__month")
+    return reports.filter(submitted_at__lte=moment).first() or reports.first()
+
+
+def _freeze(meeting, report):
+    if report is None:
+        return
+    criteria = report.criteria_set.criteria.order_by("number")
+    met = set(report.met_criteria)
+    meeting.frozen_report = report
+    meeting.frozen_period = str(report.period)
+    meeting.frozen_criteria_met, meeting.frozen_criteria_total = report.criteria_met, report.criteria_total
+    meeting.frozen_indicators_met, meeting.frozen_indicators_total = report.indicators_met, report.indicators_total
+    meeting.frozen_criteria = [{"number": c.number, "name": c.name, "met": c.number in met} for c in criteria]
+
+
+def minutes_draft(meeting):
+    """A first text of the session's content from the inspection findings, for the secretary to edit."""
+    lines = []
+    if meeting.inspection_id:
+        inspection = meeting.inspection
+        lines.append(
+            _("Tổ công tác đã kiểm tra thực tế tại xã ngày %(date)s:") % {"date": inspection.date.strftime("%d/%m/%Y")}
+        )
+        for visit in inspection.visits.prefetch_related("findings__indicator"):
+            found = [
+                f"{f.indicator.code} {f.get_assessment_display().lower()}"
+                + (f": {f.shortcoming}" if f.shortcoming else "")
+                for f in visit.findings.all()
+            ]
+            lines.append(f"- {visit.name}" + (f" ({visit.village})" if visit.village else "") + ": " + "; ".join(found))
+    return "\n".join(lines)
+
+
+def _next_number(issuing_unit, year):
+    last = Meeting.objects.filter(issuing_unit=issuing_unit, year=year).aggregate(n=Max("number"))["n"]
+    return (last or 0) + 1
+
+
+def meeting_create(*, commune, issuing_unit, created_by, attendees=(), inspection=None, **fields):
+    """A new session: numbered per issuing office and year, its commune's status frozen, a draft content."""
+    started_at = fields["started_at"]
+    year = timezone.localtime(started_at).year
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                # Lock the issuing unit's row: two offices' clerks creating minutes at once get 1 and 2.
+                AdministrativeUnit.objects.select_for_update().filter(pk=issuing_unit.pk).first()
+                meeting = Meeting(
+                    commune=commune,
+                    issuing_unit=issuing_unit,
+                    inspection=inspection,
+                    year=year,
+                    number=_next_number(issuing_unit, year),
+                    created_by=created_by,
+                    **fields,
+                )
+                _freeze(meeting, status_report_at(commune, started_at))
+                if not meeting.content:
+                    meeting.content = minutes_draft(meeting)
+                if not meeting.recipients:
+                    meeting.recipients = "\n".join(
+                        [_("UBND %(name)s") % {"name": commune.name}, _("Thành viên Tổ công tác")]
+                    )
+                meeting.save()
+                meeting.attendees.set(attendees)
+                queue_render(meeting)
+                return meeting
+        except IntegrityError:
+            continue  # the number was taken in between: take the next one
+    raise MeetingError(_("Không cấp được số biên bản; hãy thử lại."))
+
+
+def _editable(meeting):
+    if meeting.is_final:
+        raise MeetingError(_("Biên bản đã hoàn tất; cần mở lại (có ghi lý do) trước khi sửa."))
+
+
+def _touched(meeting):
+    """The source changed: bump the version, mark the PDF stale and render it again."""
+    Meeting.objects.filter(pk=meeting.pk).update(version=F("version") + 1, pdf_state=MinutesState.STALE)
+    meeting.refresh_from_db()
+    queue_render(meeting)
+
+
+def meeting_update(*, meeting, attendees=None, **fields):
+    _editable(meeting)
+    with transaction.atomic():
+        changed = [k for k, v in fields.items() if k in EDITABLE_FIELDS and getattr(meeting, k) != v]
+        for key in changed:
+            setattr(meeting, key, fields[key])
+        if changed:
+            meeting.save(update_fields=changed)
+        if attendees is not None:
+            meeting.attendees.set(attendees)
+        _touched(meeting)
+    return meeting
+
+
+def remark_add(*, meeting, speaker, text, criterion=None):
+    _editable(meeting)
+    with transaction.atomic():
+        remark = MeetingRemark.objects.create(meeting=meeting, speaker=speaker, text=text, criterion=criterion)
+        _touched(meeting)
+    return remark
+
+
+def directive_add(*, meeting, text, owner, due_date=None, owner_user=None, created_by):
+    """A directive of the chair, also opened as a follow-up action of the commune when it has a date."""
+    _editable(meeting)
+    with transaction.atomic():
+        action = None
+        if due_date:
+            action = action_create(
+                commune=meeting.commune,
+                created_by=created_by,
+                source=ActionSource.MEETING,
+                title=text,
+                owner_user=owner_user,
+                owner_name=owner,
+                due_date=due_date,
+            )
+        directive = Directive.objects.create(meeting=meeting, text=text, owner=owner, due_date=due_date, action=action)
+        _touched(meeting)
+    return directive
+
+
+def meeting_finalise(*, meeting, user):
+    """Close the minutes; the PDF is rendered again, without the draft mark."""
+    _editable(meeting)
+    with transaction.atomic():
+        meeting.finalised_at, meeting.finalised_by = timezone.now(), user
+        meeting._change_reason = _("Hoàn tất biên bản")
+        meeting.save(update_fields=["finalised_at", "finalised_by"])
+        _touched(meeting)
+    return meeting
+
+
+def meeting_reopen(*, meeting, user, reason):
+    if not meeting.is_final:
+        raise MeetingError(_("Biên bản chưa hoàn tất."))
+    if not reason.strip():
+        raise MeetingError(_("Cần ghi lý do mở lại biên bản."))
+    meeting.finalised_at, meeting.finalised_by = None, None
+    meeting._change_reason = _("Mở lại: %(reason)s") % {"reason": reason.strip()}
+    meeting.history_user = user
+    with transaction.atomic():
+        meeting.save(update_fields=["finalised_at", "finalised_by"])
+        _touched(meeting)  # a draft again: the PDF gets its draft mark back
+    return meeting
+
+
+def minutes_retry(meeting):
+    """Render the minutes again after a failure, or when a render takes far longer than it should."""
+    with transaction.atomic():
+        Meeting.objects.filter(pk=meeting.pk).update(pdf_state=MinutesState.PENDING)
+        queue_render(meeting)
+
+
+def meeting_criteria(meeting):
+    """The criteria of the report the meeting froze (what remarks may refer to), in order."""
+    if not meeting.frozen_report_id:
+        return Criterion.objects.none()
+    return Criterion.objects.filter(criteria_set__reports=meeting.frozen_report_id).order_by("number")
+
+
+def queue_render(meeting):
+    """Render once the transaction commits, through the outbox (a broker that is down only delays it)."""
+    outbox.enqueue_on_commit(render_minutes, [meeting.pk])

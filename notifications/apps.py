@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationsConfig(AppConfig):
+    name = "notifications"
+    verbose_name = _("Thông báo")
+
+    def ready(self):
+        from . import tasks  # noqa: F401  (registers the mailing task with the outbox)

@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: run test install install-dev messages setup lint backup restore
+.PHONY: run test install install-dev messages setup lint typecheck backup restore
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -36,6 +36,10 @@ run: setup
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
+
+# mypy with django-stubs; what is checked and how strictly is in mypy.ini.
+typecheck: $(VENV)/.installed-dev
+	$(VENV)/bin/mypy
 
 test: $(VENV)/.installed-dev messages
 	$(VENV)/bin/pytest

@@ -20,11 +20,23 @@ or changes a verified one. The due date of a task set from above (an inspection'
 session's directive) is the inspector's or the office's to move; the commune moves those of its plan.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, TypeVar
+
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from .models import AdministrativeUnit, Membership, Role, UnitLevel
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    from inspections.models import ActionItem
+
+_M = TypeVar("_M", bound=Model)
 
 ALL_ROLES = frozenset(Role.values)
 
@@ -48,18 +60,18 @@ ACTIONS = {
 OWN_PLAN = "plan"
 
 
-def memberships_of(user):
+def memberships_of(user: User | AnonymousUser) -> list[Membership]:
     """The user's memberships with their units, loaded once per request (cached on the user)."""
     if not user.is_authenticated:
         return []
     cached = getattr(user, "_ntm_memberships", None)
     if cached is None:
         cached = list(Membership.objects.filter(user=user).select_related("unit", "unit__parent"))
-        user._ntm_memberships = cached
+        user._ntm_memberships = cached  # type: ignore[attr-defined]  # a cache for the request
     return cached
 
 
-def _scope_q(user, prefix="", sector=None):
+def _scope_q(user: User | AnonymousUser, prefix: str = "", sector: Callable[[set[str]], Q] | None = None) -> Q:
     q = Q(pk__in=[])
     for m in memberships_of(user):
         reach = Q(**{f"{prefix}path__startswith": m.unit.path})
@@ -69,7 +81,7 @@ def _scope_q(user, prefix="", sector=None):
     return q
 
 
-def units_visible_to(user):
+def units_visible_to(user: User | AnonymousUser) -> QuerySet[AdministrativeUnit]:
     """Every administrative unit the user may see: their units and all units below them."""
     units = AdministrativeUnit.objects.all()
     if user.is_superuser:
@@ -79,11 +91,17 @@ def units_visible_to(user):
     return units.filter(_scope_q(user))
 
 
-def communes_visible_to(user):
+def communes_visible_to(user: User | AnonymousUser) -> QuerySet[AdministrativeUnit]:
     return units_visible_to(user).filter(level=UnitLevel.COMMUNE)
 
 
-def scope_by_unit(queryset, user, unit_field="unit", *, sector=None):
+def scope_by_unit(
+    queryset: QuerySet[_M],
+    user: User | AnonymousUser,
+    unit_field: str = "unit",
+    *,
+    sector: Callable[[set[str]], Q] | None = None,
+) -> QuerySet[_M]:
     """Restrict any queryset whose rows belong to a unit (via `unit_field`) to the user's units.
 
     Rows that belong to a sector pass `sector`: departments → the Q of the rows in their sectors (built
@@ -96,7 +114,9 @@ def scope_by_unit(queryset, user, unit_field="unit", *, sector=None):
     return queryset.filter(_scope_q(user, prefix=f"{unit_field}__", sector=sector))
 
 
-def scope_by_action(queryset, user, action, unit_field="unit"):
+def scope_by_action(
+    queryset: QuerySet[_M], user: User | AnonymousUser, action: str, unit_field: str = "unit"
+) -> QuerySet[_M]:
     """Restrict a queryset of unit-bound rows to the units where the user holds a role that may do
     `action` (e.g. "meeting.view": the minutes of a commune are read by its office, leaders and officials,
     not by an inspector or a department who reach the commune otherwise)."""
@@ -109,7 +129,7 @@ def scope_by_action(queryset, user, action, unit_field="unit"):
     return queryset.filter(reach)
 
 
-def sector_departments(user, unit):
+def sector_departments(user: User | AnonymousUser, unit: AdministrativeUnit) -> set[str] | None:
     """The departments whose sectors bound what the user reads at `unit`, or None when they read it all.
 
     None unless every membership reaching `unit` is a department's (see the module's docstring).
@@ -120,7 +140,7 @@ def sector_departments(user, unit):
     return {m.department for m in memberships if m.department}
 
 
-def sector_q(departments, *, criterion, owners=()):
+def sector_q(departments: Iterable[str], *, criterion: str, owners: Iterable[str] = ()) -> Q:
     """The Q of the rows in the sectors of `departments` (names, as in Criterion.responsible_department).
 
     `criterion` is the lookup from a row to its criterion ("indicator__criterion"). A row without a
@@ -134,7 +154,9 @@ def sector_q(departments, *, criterion, owners=()):
     return q
 
 
-def limit_to_sectors(queryset, departments, criterion="indicator__criterion"):
+def limit_to_sectors(
+    queryset: QuerySet[_M], departments: set[str] | None, criterion: str = "indicator__criterion"
+) -> QuerySet[_M]:
     """`queryset` narrowed to the criteria of `departments` (from `sector_departments`; None: all of it).
 
     `criterion` is the lookup from the queryset's rows to their criterion ("" for a queryset of criteria).
@@ -147,18 +169,18 @@ def limit_to_sectors(queryset, departments, criterion="indicator__criterion"):
     return queryset.filter(**{field: departments})
 
 
-def roles_at(user, unit):
+def roles_at(user: User | AnonymousUser, unit: AdministrativeUnit) -> set[str]:
     """The roles the user holds at `unit` (through a membership at it or above it)."""
     return {m.role for m in memberships_of(user) if unit.path.startswith(m.unit.path)}
 
 
-def can(user, action, unit):
+def can(user: User | AnonymousUser, action: str, unit: AdministrativeUnit) -> bool:
     if user.is_superuser:
         return True
     return bool(roles_at(user, unit) & ACTIONS[action])
 
 
-def check(user, action, unit):
+def check(user: User | AnonymousUser, action: str, unit: AdministrativeUnit) -> None:
     """404 when the unit is outside the user's reach, 403 when the role is too low."""
     if not user.is_superuser and not roles_at(user, unit):
         raise Http404
@@ -166,17 +188,17 @@ def check(user, action, unit):
         raise PermissionDenied
 
 
-def may_answer_action(user, action):
+def may_answer_action(user: User | AnonymousUser, action: ActionItem) -> bool:
     """The commune answers its tasks (in progress, done); so does the user a task is assigned to."""
     return can(user, "action.answer", action.commune) or (user.is_authenticated and action.owner_user_id == user.pk)
 
 
-def may_verify_action(user, action):
+def may_verify_action(user: User | AnonymousUser, action: ActionItem) -> bool:
     """Verifying a done task, or changing a verified one, is the inspector's or the office's."""
     return can(user, "action.verify", action.commune)
 
 
-def may_set_due_date(user, action):
+def may_set_due_date(user: User | AnonymousUser, action: ActionItem) -> bool:
     """A task of the commune's own plan: anyone editing it; one set from above (an inspection's follow-up,
     a working session's directive): the inspector or the office only."""
     if action.source == OWN_PLAN and action.finding_id is None:
@@ -184,7 +206,7 @@ def may_set_due_date(user, action):
     return can(user, "action.reschedule", action.commune)
 
 
-def get_unit_or_404(user, code, action="unit.view"):
+def get_unit_or_404(user: User | AnonymousUser, code: str, action: str = "unit.view") -> AdministrativeUnit:
     unit = AdministrativeUnit.objects.filter(code=code).select_related("parent").first()
     if unit is None:
         raise Http404
@@ -192,7 +214,7 @@ def get_unit_or_404(user, code, action="unit.view"):
     return unit
 
 
-def primary_role(user):
+def primary_role(user: User | AnonymousUser) -> str | None:
     """The role that decides the user's home page; the highest-reaching one wins."""
     order = [Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.DEPARTMENT, Role.COMMUNE_OFFICIAL]
     roles = {m.role for m in memberships_of(user)}
@@ -202,12 +224,12 @@ def primary_role(user):
     return None
 
 
-def units_with_role(user, *roles):
+def units_with_role(user: User | AnonymousUser, *roles: str) -> list[AdministrativeUnit]:
     """The units at which the user holds one of `roles` (their membership units, not below)."""
     return [m.unit for m in memberships_of(user) if m.role in roles]
 
 
-def units_with_role_or_403(user, *roles):
+def units_with_role_or_403(user: User | AnonymousUser, *roles: str) -> list[AdministrativeUnit]:
     """The user's units for `roles`; a signed-in user holding none of them gets 403."""
     units = units_with_role(user, *roles)
     if not units and not user.is_superuser:
@@ -215,7 +237,9 @@ def units_with_role_or_403(user, *roles):
     return units
 
 
-def units_beyond_office(user, units):
+def units_beyond_office(
+    user: User | AnonymousUser, units: QuerySet[AdministrativeUnit]
+) -> QuerySet[AdministrativeUnit]:
     """Those of `units` (a queryset of units) outside every unit where the user is a coordination office."""
     if user.is_superuser:
         return units.none()
@@ -225,7 +249,7 @@ def units_beyond_office(user, units):
     return units.exclude(reach)
 
 
-def office_reaches_all(user, units):
+def office_reaches_all(user: User | AnonymousUser, units: QuerySet[AdministrativeUnit]) -> bool:
     """Whether the user is a coordination office over every one of `units` (a queryset of units).
 
     A change that acts on many communes at once (a reporting period's deadline, shared by every commune)

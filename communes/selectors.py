@@ -1,12 +1,20 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from . import access
 from .models import AdministrativeUnit, Profile
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 
-def units_search(user, query=""):
+
+def units_search(user: User | AnonymousUser, query: str = "") -> QuerySet[AdministrativeUnit]:
     """Units the user may see, optionally filtered by name or code."""
     units = access.units_visible_to(user).select_related("parent")
     if query:
@@ -14,11 +22,11 @@ def units_search(user, query=""):
     return units.order_by("path")
 
 
-def unit_children(unit):
+def unit_children(unit: AdministrativeUnit) -> QuerySet[AdministrativeUnit]:
     return AdministrativeUnit.objects.filter(parent=unit).order_by("name")
 
 
-def unit_ancestors(unit):
+def unit_ancestors(unit: AdministrativeUnit) -> list[AdministrativeUnit]:
     """From the top of the tree down to the unit's parent (select_related keeps it cheap)."""
     ancestors, node = [], unit.parent
     while node is not None:
@@ -27,7 +35,7 @@ def unit_ancestors(unit):
     return ancestors
 
 
-def users_with_role_over(unit, role):
+def users_with_role_over(unit: AdministrativeUnit, role: str) -> QuerySet[User]:
     """Users holding `role` at the unit or at any unit above it (e.g. the office over a commune)."""
     codes = [code for code in unit.path.split("/") if code]
     return (
@@ -37,13 +45,13 @@ def users_with_role_over(unit, role):
     )
 
 
-def languages_of(users):
+def languages_of(users: Iterable[AbstractBaseUser]) -> dict[int, str]:
     """{user id: language} for mail and notifications: the language the person chose, else Vietnamese."""
     chosen = dict(Profile.objects.filter(user__in=[u.pk for u in users]).values_list("user_id", "language"))
     return {u.pk: chosen.get(u.pk, settings.LANGUAGE_CODE) for u in users}
 
 
-def people_within(units):
+def people_within(units: Iterable[AdministrativeUnit]) -> QuerySet[User]:
     """The active accounts holding a role at one of `units` or below, by name."""
     reach = Q(pk__in=[])
     for unit in units:

@@ -1,5 +1,9 @@
+from __future__ import annotations
+
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -8,6 +12,11 @@ from core.db import upsert
 from core.tabular import ImportFileError, RowError, parse_date, read_rows, too_long
 
 from .models import AdministrativeUnit, Membership, Profile, UnitLevel
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from django.contrib.auth.models import AbstractBaseUser
 
 UNIT_COLUMNS = ("code", "name", "level", "parent_code", "valid_from")
 _CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,20}$")
@@ -19,7 +28,7 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
 
-    def __str__(self):
+    def __str__(self) -> str:
         return _("%(created)s mới, %(updated)s cập nhật, %(unchanged)s không đổi") % {
             "created": self.created,
             "updated": self.updated,
@@ -27,7 +36,9 @@ class ImportSummary:
         }
 
 
-def _validate_unit_rows(rows):
+def _validate_unit_rows(
+    rows: list[tuple[int, dict[str, str]]],
+) -> tuple[dict[str, dict[str, Any]], list[RowError]]:
     errors = []
     parsed = {}
     for line, row in rows:
@@ -66,11 +77,13 @@ def _validate_unit_rows(rows):
     return parsed, errors
 
 
-def _ordered_parents_first(parsed, existing_codes):
+def _ordered_parents_first(
+    parsed: Mapping[str, Mapping[str, Any]], existing_codes: Collection[str]
+) -> tuple[list[str], list[RowError]]:
     """Codes ordered so that a parent comes before its children; errors for unknown parents/cycles."""
     errors, ordered, state = [], [], {}
 
-    def visit(code, trail):
+    def visit(code: str, trail: frozenset[str]) -> bool:
         if state.get(code) == "done":
             return True
         if code in trail:
@@ -93,9 +106,11 @@ def _ordered_parents_first(parsed, existing_codes):
     return ordered, errors
 
 
-def _cycles_with_existing(parsed, existing):
+def _cycles_with_existing(
+    parsed: Mapping[str, Mapping[str, Any]], existing: Mapping[str, AdministrativeUnit]
+) -> list[RowError]:
     """Re-parenting in the file may close a loop through units already in the database."""
-    parents = {code: (unit.parent.code if unit.parent_id else "") for code, unit in existing.items()}
+    parents = {code: (unit.parent.code if unit.parent else "") for code, unit in existing.items()}
     parents.update({code: data["parent_code"] for code, data in parsed.items()})
     errors = []
     for code, data in parsed.items():
@@ -111,7 +126,7 @@ def _cycles_with_existing(parsed, existing):
     return errors
 
 
-def units_import(source):
+def units_import(source: str | Path | bytes | IO[bytes]) -> ImportSummary:
     """Create or update administrative units from a CSV/XLSX file.
 
     All or nothing: any bad row aborts the import and every bad row is reported.
@@ -154,7 +169,7 @@ def units_import(source):
     return summary
 
 
-def unit_paths_rebuild():
+def unit_paths_rebuild() -> int:
     """Recompute every unit's path top-down (after a re-parenting)."""
     units = list(AdministrativeUnit.objects.all())
     by_parent = {}
@@ -172,12 +187,14 @@ def unit_paths_rebuild():
     return len(changed)
 
 
-def membership_grant(*, user, unit, role, department="", position=""):
+def membership_grant(
+    *, user: AbstractBaseUser, unit: AdministrativeUnit, role: str, department: str = "", position: str = ""
+) -> Membership:
     return upsert(
         Membership, user=user, unit=unit, role=role, defaults={"department": department, "position": position}
     )
 
 
-def profile_set_language(*, user, language):
+def profile_set_language(*, user: AbstractBaseUser, language: str) -> None:
     """Remember the language a signed-in person chose (mail to them is written in it)."""
     Profile.objects.update_or_create(user=user, defaults={"language": language})

@@ -6,5 +6,5 @@ class CoreConfig(AppConfig):
     name = "core"
     verbose_name = _("Hạ tầng chung")
 
-    def ready(self):
+    def ready(self) -> None:
         from . import tasks  # noqa: F401  (the outbox sweep task)

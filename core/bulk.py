@@ -2,17 +2,21 @@
 
 Only for generated data (no signals, no history rows, no `save()`): callers pass every column."""
 
+from __future__ import annotations
+
 import io
 import json
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Model
 
 BATCH = 5000
 
 
-def _copy_text(value):
+def _copy_text(value: object) -> str:
     """One value in COPY's text format."""
     if value is None:
         return r"\N"
@@ -28,7 +32,7 @@ def _copy_text(value):
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def _copy(model, columns, rows):
+def _copy(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     sql = f"COPY {table} ({names}) FROM STDIN"
@@ -49,23 +53,23 @@ def _copy(model, columns, rows):
     return count
 
 
-def _insert(model, columns, rows):
+def _insert(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
     attnames = {f.column: f.attname for f in model._meta.concrete_fields}
     count = 0
     batch = []
     for row in rows:
         batch.append(model(**{attnames[c]: v for c, v in zip(columns, row, strict=True)}))
         if len(batch) == BATCH:
-            model.objects.bulk_create(batch)
+            model._default_manager.bulk_create(batch)
             count += len(batch)
             batch = []
     if batch:
-        model.objects.bulk_create(batch)
+        model._default_manager.bulk_create(batch)
         count += len(batch)
     return count
 
 
-def load_rows(model, columns, rows):
+def load_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
     """Insert `rows` (tuples in the order of the database `columns`) into `model`'s table; returns the count.
 
     `auto_now` fields are not filled in for you: pass them."""

@@ -20,5 +20,5 @@ class OutboxEntry(models.Model):
         verbose_name_plural = _("việc chờ xử lý nền")
         constraints = [models.UniqueConstraint(fields=["task", "object_id"], name="outbox_entry_once")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.task}({self.object_id})"

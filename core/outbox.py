@@ -18,12 +18,14 @@ Every task handed over is safe to run twice: each one claims its row before doin
 import datetime
 import logging
 from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import kombu.exceptions
 import redis.exceptions
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from .models import OutboxEntry
@@ -45,12 +47,16 @@ IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True}
 # For each task (by name): the objects (by id) it still has to do something for, read from the objects
 # themselves, and what to do when the sweep gives up on one. The apps register their tasks here from their
 # `tasks` modules (imported by their AppConfig.ready()), so this module knows none of them.
-TASKS = {}
-STILL_TO_DO = {}
-GIVE_UP = {}
+Task = Any  # a Celery task (celery has no type information)
+StillToDo = Callable[[list[int]], QuerySet[Any]]
+GiveUp = Callable[[int, int], None]
+
+TASKS: dict[str, Task] = {}
+STILL_TO_DO: dict[str, StillToDo] = {}
+GIVE_UP: dict[str, GiveUp] = {}
 
 
-def register(task, *, still_to_do, give_up=None):
+def register(task: Task, *, still_to_do: StillToDo, give_up: GiveUp | None = None) -> None:
     """Let the outbox hand `task` over: `still_to_do(ids)` → a queryset of the objects whose work is
     not done yet; `give_up(object_id, attempts)` marks one the sweep gives up on."""
     TASKS[task.name] = task
@@ -59,7 +65,7 @@ def register(task, *, still_to_do, give_up=None):
         GIVE_UP[task.name] = give_up
 
 
-def hand_over(task, object_id):
+def hand_over(task: Task, object_id: int) -> bool:
     """`task.delay(object_id)`; False (and a warning in the log) when the broker cannot be reached."""
     try:
         task.delay(object_id)
@@ -73,7 +79,7 @@ def hand_over(task, object_id):
     return True
 
 
-def enqueue_on_commit(task, object_ids):
+def enqueue_on_commit(task: Task, object_ids: Iterable[int]) -> None:
     """Record `task(id)` for each id in the current transaction, and hand them over once it commits.
 
     The task must be listed in STILL_TO_DO (the sweep reads there whether its work is done)."""
@@ -92,7 +98,7 @@ def enqueue_on_commit(task, object_ids):
     transaction.on_commit(lambda: _hand_over_all(task, ids, now))
 
 
-def _hand_over_all(task, ids, queued_at):
+def _hand_over_all(task: Task, ids: list[int], queued_at: datetime.datetime) -> None:
     for position, pk in enumerate(ids):
         if not hand_over(task, pk):
             # The broker is down: the sweep hands these over later; waiting for each one to fail helps nobody.
@@ -106,7 +112,7 @@ def _hand_over_all(task, ids, queued_at):
         OutboxEntry.objects.filter(task=task.name, object_id__in=done, requested_at=queued_at).delete()
 
 
-def is_due(entry, now):
+def is_due(entry: OutboxEntry, now: datetime.datetime) -> bool:
     """Never reached the broker, or handed over long enough ago that its message must have been lost."""
     if entry.queued_at is None:
         return True
@@ -114,13 +120,13 @@ def is_due(entry, now):
     return entry.queued_at <= now - datetime.timedelta(seconds=wait)
 
 
-def requested_at(task_name, object_id):
+def requested_at(task_name: str, object_id: int) -> datetime.datetime | None:
     """When the work of `task_name` on the object was last asked for (None: nothing is waiting)."""
     entry = OutboxEntry.objects.filter(task=task_name, object_id=object_id).first()
-    return entry and entry.requested_at
+    return entry.requested_at if entry else None
 
 
-def sweep(*, now=None, inline=False, limit=1000):
+def sweep(*, now: datetime.datetime | None = None, inline: bool = False, limit: int = 1000) -> dict[str, int]:
     """Hand over again what is still to do and due; forget what is done. Returns what it did, counted.
 
     `inline` runs the tasks in this process instead (for an operator when no worker or broker is running).
@@ -157,19 +163,19 @@ def sweep(*, now=None, inline=False, limit=1000):
     return counts
 
 
-def _forget(entry):
+def _forget(entry: OutboxEntry) -> int:
     # Only the request this sweep saw: a newer one (same task and object) changed `requested_at`.
     return OutboxEntry.objects.filter(pk=entry.pk, requested_at=entry.requested_at).delete()[0]
 
 
-def _claim(entry, now):
+def _claim(entry: OutboxEntry, now: datetime.datetime) -> int:
     """Take the entry for this sweep (a second sweep at the same moment hands nothing over twice)."""
     return OutboxEntry.objects.filter(pk=entry.pk, queued_at=entry.queued_at, attempts=entry.attempts).update(
         queued_at=now, attempts=entry.attempts + 1
     )
 
 
-def _run(task, entry, inline):
+def _run(task: Task, entry: OutboxEntry, inline: bool) -> bool:
     if not inline:
         return hand_over(task, entry.object_id)
     try:
@@ -179,7 +185,7 @@ def _run(task, entry, inline):
     return True
 
 
-def _give_up(entry):
+def _give_up(entry: OutboxEntry) -> None:
     logger.error("outbox: %s still not done after %s hand-overs, given up", entry, entry.attempts)
     give_up = GIVE_UP.get(entry.task)
     if give_up is not None:

@@ -15,22 +15,33 @@ quote so the program shows it as text.
 Only text is touched: numbers (a negative number is a number), dates, booleans and None pass unchanged.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, TypeGuard, TypeVar
+
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.worksheet import Worksheet
+
+_C = TypeVar("_C", bound=Cell)
+_V = TypeVar("_V")
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def looks_like_formula(value):
+def looks_like_formula(value: object) -> TypeGuard[str]:
     """Whether `value` is text a spreadsheet program could take for a formula."""
     return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
 
 
-def safe_cell(value):
+def safe_cell(value: _V) -> _V | str:
     """`value` for a CSV cell: text that looks like a formula gets a leading "'"; anything else unchanged."""
     return "'" + value if looks_like_formula(value) else value
 
 
-def protect_xlsx_cell(cell):
+def protect_xlsx_cell(cell: _C) -> _C:
     """Keep an openpyxl cell holding formula-looking text a string cell (with Excel's quote prefix)."""
     if looks_like_formula(cell.value):
         cell.data_type = "s"
@@ -38,7 +49,7 @@ def protect_xlsx_cell(cell):
     return cell
 
 
-def xlsx_cell(sheet, value):
+def xlsx_cell(sheet: Worksheet | WriteOnlyWorksheet, value: Any) -> Any:
     """`value` ready for `sheet.append(...)` (write-only sheets too): formula-looking text becomes a
     protected string cell; every other value is returned as it is (no cell object, so rows stay cheap)."""
     if not looks_like_formula(value):
@@ -46,6 +57,6 @@ def xlsx_cell(sheet, value):
     return protect_xlsx_cell(WriteOnlyCell(sheet, value))
 
 
-def xlsx_row(sheet, values):
+def xlsx_row(sheet: Worksheet | WriteOnlyWorksheet, values: Iterable[Any]) -> list[Any]:
     """A row for `sheet.append(...)` with every value passed through `xlsx_cell`."""
     return [xlsx_cell(sheet, value) for value in values]

@@ -7,19 +7,27 @@ Every XLSX file the portal reads (these imports, the monthly report's template) 
 `open_workbook`, which refuses a file whose reading would not stay small before openpyxl parses it.
 """
 
+from __future__ import annotations
+
 import csv
 import datetime
 import io
 import re
 import zipfile
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 from xml.parsers import expat
 
 from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 
 @dataclass
@@ -27,7 +35,7 @@ class RowError:
     line: int | None
     message: str
 
-    def __str__(self):
+    def __str__(self) -> str:
         if self.line is None:
             return self.message
         return _("Dòng %(line)s: %(message)s") % {"line": self.line, "message": self.message}
@@ -36,7 +44,7 @@ class RowError:
 class ImportFileError(Exception):
     """The file cannot be imported; `errors` lists every problem found."""
 
-    def __init__(self, errors):
+    def __init__(self, errors: Iterable[RowError]) -> None:
         self.errors = list(errors)
         super().__init__("\n".join(str(e) for e in self.errors))
 
@@ -51,11 +59,11 @@ _CHUNK = 64 * 1024
 _COLUMN = re.compile(r"[A-Z]{1,3}")
 
 
-def _unreadable():
+def _unreadable() -> WorkbookRefused:
     return WorkbookRefused(_("Không đọc được tệp Excel (XLSX)."))
 
 
-def _abnormal():
+def _abnormal() -> WorkbookRefused:
     return WorkbookRefused(
         _(
             "Tệp Excel có cấu trúc bất thường (nén quá mức hoặc quá nhiều thành phần), không thể đọc an toàn. "
@@ -64,7 +72,7 @@ def _abnormal():
     )
 
 
-def _too_large(size):
+def _too_large(size: int) -> WorkbookRefused:
     return WorkbookRefused(
         _(
             "Tệp Excel chiếm %(size)s MB khi giải nén, vượt giới hạn %(max)s MB. "
@@ -74,7 +82,7 @@ def _too_large(size):
     )
 
 
-def _check_directory(archive):
+def _check_directory(archive: zipfile.ZipFile) -> None:
     """Refuse from the zip's directory alone, before anything is decompressed."""
     parts = archive.infolist()
     if len(parts) > settings.XLSX_MAX_PARTS:
@@ -95,12 +103,14 @@ class _Scan:
     (a row of a million empty cells, a million styles). Rows and cells are numbered as openpyxl does.
     """
 
-    def __init__(self):
+    cells: int | None
+
+    def __init__(self) -> None:
         self.elements = self.read = 0
         self.max_bytes, self.max_elements = settings.XLSX_MAX_UNCOMPRESSED_BYTES, settings.XLSX_MAX_XML_ELEMENTS
         self.max_rows, self.max_columns = settings.XLSX_MAX_ROWS, settings.XLSX_MAX_COLUMNS
 
-    def part(self, stream):
+    def part(self, stream: IO[bytes]) -> None:
         self.row = self.column = self.rows = 0
         self.cells = None  # cells of the current row; None outside a row
         parser = expat.ParserCreate()
@@ -117,10 +127,10 @@ class _Scan:
             # Not XML (an image) or broken XML: openpyxl's parser (expat too) stops where this one did.
             return
 
-    def doctype(self, *args):
+    def doctype(self, *args: object) -> None:
         raise _abnormal()
 
-    def start(self, name, attrs):
+    def start(self, name: str, attrs: dict[str, str]) -> None:
         self.elements += 1
         if self.elements > self.max_elements:
             raise _abnormal()
@@ -146,14 +156,14 @@ class _Scan:
                 )
 
 
-def _column_number(letters):
+def _column_number(letters: str) -> int:
     number = 0
     for letter in letters:
         number = number * 26 + ord(letter) - ord("A") + 1
     return number
 
 
-def open_workbook(data: bytes):
+def open_workbook(data: bytes) -> Workbook:
     """The XLSX file opened read-only by openpyxl (rows are streamed), once reading it is known to stay small.
 
     Checked first from the zip's directory (parts, declared sizes, packing ratio), then by scanning every
@@ -179,13 +189,16 @@ def open_workbook(data: bytes):
         raise _unreadable() from exc
 
 
-def sheet_rows(sheet, *, values_only=True):
+def sheet_rows(sheet: ReadOnlyWorksheet, *, values_only: bool = True) -> Iterator[tuple[Any, ...]]:
     """The rows of a sheet of `open_workbook`, whatever its (optional, possibly wrong) recorded dimension."""
     sheet.reset_dimensions()
-    return sheet.iter_rows(max_row=settings.XLSX_MAX_ROWS, max_col=settings.XLSX_MAX_COLUMNS, values_only=values_only)
+    # types-openpyxl types ReadOnlyWorksheet.iter_rows (= Worksheet.iter_rows) for a Worksheet `self`.
+    return sheet.iter_rows(  # type: ignore[misc]
+        max_row=settings.XLSX_MAX_ROWS, max_col=settings.XLSX_MAX_COLUMNS, values_only=values_only
+    )
 
 
-def _cell_text(value):
+def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
@@ -197,7 +210,7 @@ def _cell_text(value):
     return str(value).strip()
 
 
-def _read_csv(data):
+def _read_csv(data: bytes) -> list[list[str]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -210,7 +223,7 @@ def _read_csv(data):
         raise ImportFileError([RowError(None, _("Tệp CSV bị lỗi định dạng."))]) from exc
 
 
-def _read_xlsx(data):
+def _read_xlsx(data: bytes) -> list[list[str]]:
     try:
         workbook = open_workbook(data)
     except WorkbookRefused as exc:
@@ -224,7 +237,11 @@ def _read_xlsx(data):
         workbook.close()
 
 
-def read_rows(source, required_columns, optional_columns=()):
+def read_rows(
+    source: str | Path | bytes | IO[bytes],
+    required_columns: Iterable[str],
+    optional_columns: Iterable[str] = (),
+) -> list[tuple[int, dict[str, str]]]:
     """Return [(line_number, {column: text})] from a CSV or XLSX file (path, bytes or file).
 
     Raises ImportFileError when the file is unreadable or a required column is missing.
@@ -258,7 +275,7 @@ def read_rows(source, required_columns, optional_columns=()):
     return rows
 
 
-def parse_date(text):
+def parse_date(text: str) -> datetime.date | None:
     """dd/mm/yyyy or yyyy-mm-dd; None for empty; ValueError otherwise."""
     if not text:
         return None
@@ -270,7 +287,7 @@ def parse_date(text):
     raise ValueError(text)
 
 
-def parse_decimal(text):
+def parse_decimal(text: str) -> Decimal | None:
     """A number written with a dot or a Vietnamese decimal comma; None for empty."""
     if not text:
         return None
@@ -285,7 +302,7 @@ def parse_decimal(text):
     return value
 
 
-def too_long(row, limits):
+def too_long(row: Mapping[str, str], limits: Mapping[str, int]) -> list[str]:
     """Messages for the cells longer than their column allows: limits = {column: max length}."""
     return [
         _("cột %(column)s dài quá %(max)s ký tự") % {"column": column, "max": limit}

@@ -1,22 +1,28 @@
 """Small helpers shared by the tests (and the demo) to build import files in memory."""
 
+from __future__ import annotations
+
 import csv
 import io
+from collections.abc import Iterable
+from typing import Any
 
 from django.core.signals import request_finished
 from django.db import close_old_connections
+from django.http import HttpResponseBase
 from openpyxl import Workbook
 
 
-def csv_bytes(rows):
+def csv_bytes(rows: Iterable[Iterable[Any]]) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     return buffer.getvalue().encode("utf-8")
 
 
-def xlsx_bytes(rows):
+def xlsx_bytes(rows: Iterable[Iterable[Any]]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
+    assert sheet is not None  # a new workbook has an active worksheet
     for row in rows:
         sheet.append(list(row))
     buffer = io.BytesIO()
@@ -24,7 +30,7 @@ def xlsx_bytes(rows):
     return buffer.getvalue()
 
 
-def close_response(response):
+def close_response(response: HttpResponseBase) -> int:
     """Close a test client's response (a file response holds its file open) and return its status code.
 
     Closing a response sends request_finished, whose close_old_connections would close the test's own

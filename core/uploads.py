@@ -4,11 +4,16 @@ The type of a file is recognised from its content (magic bytes, ZIP structure, P
 its name or the content type the browser sent. Messages are in Vietnamese, like the rest of the portal.
 """
 
+from __future__ import annotations
+
 import os
 import zipfile
+from collections.abc import Collection
+from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.utils.deconstruct import deconstructible
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -35,7 +40,7 @@ _MB = 1024 * 1024
 Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS
 
 
-def _is_image(fileobj, pil_format):
+def _is_image(fileobj: IO[bytes], pil_format: str) -> bool:
     fileobj.seek(0)
     try:
         with Image.open(fileobj, formats=[pil_format]) as image:
@@ -47,7 +52,7 @@ def _is_image(fileobj, pil_format):
     return True
 
 
-def _too_many_pixels(fileobj):
+def _too_many_pixels(fileobj: IO[bytes]) -> bool:
     """Whether the image has more pixels than IMAGE_MAX_PIXELS, from its header: nothing is decoded."""
     fileobj.seek(0)
     try:
@@ -59,12 +64,12 @@ def _too_many_pixels(fileobj):
         fileobj.seek(0)
 
 
-def megapixels(pixels):
+def megapixels(pixels: int) -> str:
     value = pixels / 1_000_000
     return number_format(value, 0 if value.is_integer() else 1)
 
 
-def _office_kind(fileobj):
+def _office_kind(fileobj: IO[bytes]) -> str | None:
     fileobj.seek(0)
     try:
         with zipfile.ZipFile(fileobj) as archive:
@@ -76,7 +81,7 @@ def _office_kind(fileobj):
     return next((kind for kind, part in _OFFICE_PARTS.items() if part in names), None)
 
 
-def sniff_kind(head: bytes, fileobj) -> str | None:
+def sniff_kind(head: bytes, fileobj: IO[bytes]) -> str | None:
     """Return "pdf", "jpeg", "png", "docx" or "xlsx" from the file's content, or None; rewinds `fileobj`."""
     try:
         if head.startswith(b"%PDF-"):
@@ -91,11 +96,11 @@ def sniff_kind(head: bytes, fileobj) -> str | None:
         fileobj.seek(0)
 
 
-def _megabytes(size):
+def _megabytes(size: int) -> str:
     return number_format(size / _MB, 1)
 
 
-def validate_upload(uploaded_file, *, kinds, max_bytes) -> str:
+def validate_upload(uploaded_file: File, *, kinds: Collection[str], max_bytes: int) -> str:
     """Check size, content type and an image's pixels of an uploaded file; return its kind or raise ValidationError."""
     name = os.path.basename(uploaded_file.name or "")
     size = uploaded_file.size
@@ -109,7 +114,7 @@ def validate_upload(uploaded_file, *, kinds, max_bytes) -> str:
         raise ValidationError(_("Tệp “%(name)s” rỗng."), code="empty", params={"name": name})
     uploaded_file.seek(0)
     kind = sniff_kind(uploaded_file.read(8), uploaded_file)
-    if kind not in kinds:
+    if kind is None or kind not in kinds:
         raise ValidationError(
             _(
                 "Tệp “%(name)s” không đúng định dạng cho phép (%(allowed)s). "
@@ -131,17 +136,17 @@ def validate_upload(uploaded_file, *, kinds, max_bytes) -> str:
 class UploadValidator:
     """Field validator; the size limit is read from the named setting each time it runs."""
 
-    def __init__(self, kinds, max_bytes_setting):
+    def __init__(self, kinds: Collection[str], max_bytes_setting: str) -> None:
         self.kinds = tuple(kinds)
         self.max_bytes_setting = max_bytes_setting
 
-    def __call__(self, uploaded_file):
+    def __call__(self, uploaded_file: File) -> None:
         # A file already in storage (e.g. a model saved again without a new upload) was checked on upload.
         if getattr(uploaded_file, "_committed", False) is True:
             return
         validate_upload(uploaded_file, kinds=self.kinds, max_bytes=getattr(settings, self.max_bytes_setting))
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, UploadValidator)
             and self.kinds == other.kinds
@@ -153,6 +158,6 @@ evidence_validator = UploadValidator(EVIDENCE_KINDS, "EVIDENCE_MAX_BYTES")
 photo_validator = UploadValidator(PHOTO_KINDS, "PHOTO_MAX_BYTES")
 
 
-def minutes_path(instance, filename):
+def minutes_path(instance: object, filename: str) -> str:
     """Where a meeting's minutes are stored (private: served only through the portal's permission check)."""
     return f"private/minutes/{filename}"

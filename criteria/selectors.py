@@ -1,11 +1,21 @@
-from django.db.models import Count, Prefetch
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Prefetch, QuerySet
 
 from communes.access import communes_visible_to
 
 from .models import CriteriaSet, Criterion, Enrolment, Indicator, IndicatorTarget
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
-def criteria_sets_for_browsing():
+    from communes.models import AdministrativeUnit
+
+
+def criteria_sets_for_browsing() -> QuerySet[CriteriaSet]:
     """Every criteria set (any signed-in user may read them), with their sizes."""
     return CriteriaSet.objects.annotate(
         criteria_count=Count("criteria", distinct=True),
@@ -13,7 +23,7 @@ def criteria_sets_for_browsing():
     ).order_by("-is_complete", "code")
 
 
-def criteria_set_with_content(criteria_set):
+def criteria_set_with_content(criteria_set: CriteriaSet) -> QuerySet[Criterion]:
     """The set's criteria with their sub-criteria and targets, in three queries."""
     return Criterion.objects.filter(criteria_set=criteria_set).prefetch_related(
         Prefetch(
@@ -25,19 +35,19 @@ def criteria_set_with_content(criteria_set):
     )
 
 
-def active_set_for(user):
+def active_set_for(user: User | AnonymousUser) -> CriteriaSet | None:
     """The criteria set the user's communes are enrolled in (the most common one), if any."""
     if not hasattr(user, "_ntm_active_set"):
-        user._ntm_active_set = (
+        user._ntm_active_set = (  # type: ignore[union-attr]  # a cache for the request
             CriteriaSet.objects.filter(enrolments__active=True, enrolments__commune__in=communes_visible_to(user))
             .annotate(n=Count("enrolments"))
             .order_by("-n", "code")
             .first()
         )
-    return user._ntm_active_set
+    return user._ntm_active_set  # type: ignore[union-attr, no-any-return]
 
 
-def enrolments_for(communes):
+def enrolments_for(communes: Iterable[AdministrativeUnit] | QuerySet[AdministrativeUnit]) -> dict[int, Enrolment]:
     """Active enrolment per commune id."""
     return {
         e.commune_id: e

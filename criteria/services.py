@@ -1,4 +1,9 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import IO, TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -18,6 +23,11 @@ from .models import (
     IndicatorTarget,
     SetLevel,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from communes.models import AdministrativeUnit
 
 CRITERIA_COLUMNS = (
     "criterion_number",
@@ -65,7 +75,7 @@ class ParsedIndicator:
     targets: dict = field(default_factory=dict)  # zone -> (target_text, threshold)
 
 
-def _default_target_text(kind, threshold, unit):
+def _default_target_text(kind: str, threshold: Decimal | None, unit: str) -> str:
     if kind == IndicatorKind.YES_NO:
         return _("Đạt")
     if kind == IndicatorKind.TEXT or threshold is None:
@@ -76,7 +86,9 @@ def _default_target_text(kind, threshold, unit):
     return f"{sign} {number}{suffix}"
 
 
-def _parse_criteria_rows(rows):
+def _parse_criteria_rows(
+    rows: list[tuple[int, dict[str, str]]],
+) -> tuple[dict[int, ParsedCriterion], list[RowError]]:
     errors, criteria, indicators = [], {}, {}
     for line, row in rows:
         problems = []
@@ -93,7 +105,7 @@ def _parse_criteria_rows(rows):
         if not name:
             problems.append(_("thiếu tên tiêu chí"))
         problems += too_long(row, COLUMN_LIMITS)
-        criterion = criteria.get(number)
+        criterion = criteria.get(number) if number is not None else None
         if number is not None and name and criterion and criterion.name != name:
             problems.append(
                 _("tiêu chí %(number)s có tên khác với dòng %(line)s") % {"number": number, "line": criterion.line}
@@ -109,6 +121,7 @@ def _parse_criteria_rows(rows):
         if problems:
             errors += [RowError(line, p) for p in problems]
             continue
+        assert number is not None  # a missing or bad number is one of the problems above
         if criterion is None:
             criterion = ParsedCriterion(line, number, name, row["criterion_group"], row["responsible_department"])
             criteria[number] = criterion
@@ -117,7 +130,9 @@ def _parse_criteria_rows(rows):
     return criteria, errors
 
 
-def _parse_indicator_cells(row, number, indicators):
+def _parse_indicator_cells(
+    row: Mapping[str, str], number: int | None, indicators: Mapping[str, ParsedIndicator]
+) -> list[str]:
     problems = []
     code, kind, zone = row["indicator_code"], row["kind"], row["zone"]
     if number is not None and not code.startswith(f"{number}."):
@@ -159,7 +174,9 @@ def _parse_indicator_cells(row, number, indicators):
     return problems
 
 
-def _add_indicator(criterion, indicators, line, row):
+def _add_indicator(
+    criterion: ParsedCriterion, indicators: dict[str, ParsedIndicator], line: int, row: Mapping[str, str]
+) -> None:
     code = row["indicator_code"]
     indicator = indicators.get(code)
     if indicator is None:
@@ -171,7 +188,15 @@ def _add_indicator(criterion, indicators, line, row):
     indicator.targets[row["zone"]] = (target, threshold)
 
 
-def criteria_set_import(source, *, code, name, legal_basis="", level=SetLevel.ADVANCED, verified=False):
+def criteria_set_import(
+    source: str | Path | bytes | IO[bytes],
+    *,
+    code: str,
+    name: str,
+    legal_basis: str = "",
+    level: str = SetLevel.ADVANCED,
+    verified: bool = False,
+) -> CriteriaSet:
     """Create or update a criteria set from a CSV/XLSX file (DESIGN §6). All or nothing."""
     rows = read_rows(source, CRITERIA_COLUMNS)
     criteria, errors = _parse_criteria_rows(rows)
@@ -188,7 +213,9 @@ def criteria_set_import(source, *, code, name, legal_basis="", level=SetLevel.AD
         ) from exc
 
 
-def _write_criteria_set(criteria, code, name, legal_basis, level, verified):
+def _write_criteria_set(
+    criteria: Mapping[int, ParsedCriterion], code: str, name: str, legal_basis: str, level: str, verified: bool
+) -> CriteriaSet:
     complete = all(c.indicators for c in criteria.values())
     criteria_set = upsert(
         CriteriaSet,
@@ -237,7 +264,9 @@ def _write_criteria_set(criteria, code, name, legal_basis, level, verified):
     return criteria_set
 
 
-def enrolment_set(*, commune, criteria_set, target_level, target_year, zone=""):
+def enrolment_set(
+    *, commune: AdministrativeUnit, criteria_set: CriteriaSet, target_level: str, target_year: int, zone: str = ""
+) -> Enrolment:
     """Make `criteria_set` the commune's active enrolment (deactivating any other).
 
     Raises ValidationError when the zone is not one the set defines, or is missing while the set has

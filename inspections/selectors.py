@@ -1,32 +1,50 @@
-from django.db.models import Prefetch
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db.models import Model, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from communes import access
 
 from .models import SHORTCOMINGS, ActionItem, ActionStatus, Finding, Inspection
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    from communes.models import AdministrativeUnit
+
+    from .models import SiteVisit
+
+_M = TypeVar("_M", bound=Model)
+
 OPEN_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 
 
-def action_sector(departments):
+def action_sector(departments: Iterable[str]) -> Q:
     """Tasks in the departments' sectors: by criterion, or by owner when a task has none (access docstring)."""
     return access.sector_q(departments, criterion="criterion", owners=("owner_department", "owner_name"))
 
 
-def finding_sector(departments):
+def finding_sector(departments: Iterable[str]) -> Q:
     return access.sector_q(departments, criterion="indicator__criterion")
 
 
-def _in_sectors(queryset, departments, sector):
+def _in_sectors(
+    queryset: QuerySet[_M], departments: set[str] | None, sector: Callable[[set[str]], Q]
+) -> QuerySet[_M]:
     """`queryset` narrowed to the sectors of `departments` (all of it when None, see access.sector_departments)."""
     return queryset if departments is None else queryset.filter(sector(departments))
 
 
-def actions_visible_to(user):
+def actions_visible_to(user: User | AnonymousUser) -> QuerySet[ActionItem]:
     return access.scope_by_unit(ActionItem.objects.all(), user, unit_field="commune", sector=action_sector)
 
 
-def actions_of_commune(commune, *, open_only=False, departments=None):
+def actions_of_commune(
+    commune: AdministrativeUnit, *, open_only: bool = False, departments: set[str] | None = None
+) -> QuerySet[ActionItem]:
     """The commune's tasks; a department (`departments`, from access.sector_departments) gets its sector's."""
     actions = ActionItem.objects.filter(commune=commune).select_related("criterion", "indicator", "owner_user")
     actions = _in_sectors(actions, departments, action_sector)
@@ -35,7 +53,7 @@ def actions_of_commune(commune, *, open_only=False, departments=None):
     return actions.order_by("criterion__number", "due_date", "id")
 
 
-def get_action(user, pk):
+def get_action(user: User | AnonymousUser, pk: int) -> ActionItem:
     """The task if the user reaches its commune and sector, else 404."""
     action = (
         actions_visible_to(user)
@@ -48,17 +66,17 @@ def get_action(user, pk):
     return action
 
 
-def findings_visible_to(user):
+def findings_visible_to(user: User | AnonymousUser) -> QuerySet[Finding]:
     return access.scope_by_unit(
         Finding.objects.all(), user, unit_field="visit__inspection__commune", sector=finding_sector
     )
 
 
-def inspections_visible_to(user):
+def inspections_visible_to(user: User | AnonymousUser) -> QuerySet[Inspection]:
     return access.scope_by_unit(Inspection.objects.all(), user, unit_field="commune")
 
 
-def get_inspection(user, pk, action="unit.view"):
+def get_inspection(user: User | AnonymousUser, pk: int, action: str = "unit.view") -> Inspection:
     inspection = (
         inspections_visible_to(user).select_related("commune", "commune__parent", "leader").filter(pk=pk).first()
     )
@@ -68,7 +86,14 @@ def get_inspection(user, pk, action="unit.view"):
     return inspection
 
 
-def get_in_inspection_scope(user, queryset, pk, action="unit.view", path="inspection__commune", criterion=None):
+def get_in_inspection_scope(
+    user: User | AnonymousUser,
+    queryset: QuerySet[_M],
+    pk: int,
+    action: str = "unit.view",
+    path: str = "inspection__commune",
+    criterion: str | None = None,
+) -> _M:
     """An object hanging below an inspection (visit, finding, photo), scoped like the inspection.
 
     An object about one criterion (a finding, a photo) names the lookup to it in `criterion`: a
@@ -77,14 +102,14 @@ def get_in_inspection_scope(user, queryset, pk, action="unit.view", path="inspec
     obj = access.scope_by_unit(queryset, user, unit_field=path, sector=sector).filter(pk=pk).first()
     if obj is None:
         raise Http404
-    commune = obj
+    commune: Any = obj
     for part in path.split("__"):
         commune = getattr(commune, part)
     access.check(user, action, commune)
     return obj
 
 
-def inspection_detail(inspection, user):
+def inspection_detail(inspection: Inspection, user: User | AnonymousUser) -> QuerySet[SiteVisit]:
     """Visits with their findings, photos and follow-up actions (a fixed number of queries).
 
     A department sees only its sector's findings, and only the visits that have one."""
@@ -103,13 +128,13 @@ def inspection_detail(inspection, user):
     )
 
 
-def inspections_for_export(inspections, user):
+def inspections_for_export(inspections: QuerySet[Inspection], user: User | AnonymousUser) -> QuerySet[Inspection]:
     """`inspections` with the visits and findings the export lists: a department's sector only."""
     findings = findings_visible_to(user).select_related("indicator")
     return inspections.prefetch_related(Prefetch("visits__findings", queryset=findings))
 
 
-def open_shortcomings(commune_ids):
+def open_shortcomings(commune_ids: Iterable[int]) -> set[tuple[int, int]]:
     """{(commune id, indicator id)} of shortcomings found by inspections and not yet resolved."""
     return set(
         Finding.objects.filter(
@@ -120,7 +145,9 @@ def open_shortcomings(commune_ids):
     )
 
 
-def latest_findings(commune, limit=10, *, departments=None):
+def latest_findings(
+    commune: AdministrativeUnit, limit: int = 10, *, departments: set[str] | None = None
+) -> QuerySet[Finding]:
     """The commune's latest findings; a department (`departments`) gets its sector's."""
     findings = _in_sectors(Finding.objects.filter(visit__inspection__commune=commune), departments, finding_sector)
     return findings.select_related("indicator", "visit", "visit__inspection").order_by(

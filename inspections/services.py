@@ -1,3 +1,10 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -10,6 +17,13 @@ from core.uploads import EVIDENCE_KINDS, EXTENSIONS, PHOTO_KINDS, validate_uploa
 
 from .models import ActionItem, ActionSource, ActionStatus, Finding, Inspection, Photo, SiteVisit
 from .photos import process_photo
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.core.files import File
+
+    from communes.models import AdministrativeUnit
+    from criteria.models import Indicator
 
 ACTION_FIELDS = (
     "criterion",
@@ -29,18 +43,20 @@ ACTION_FIELDS = (
 class ActionRefused(ValueError):
     """A change to a task that the user's role may not make; `field` is the form field it concerns."""
 
-    def __init__(self, message, field=None):
+    def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
 
 
-def _verification_refused():
+def _verification_refused() -> ActionRefused:
     return ActionRefused(
         _("Chỉ đoàn kiểm tra hoặc Văn phòng Điều phối mới xác nhận được nhiệm vụ đã hoàn thành."), "status"
     )
 
 
-def _check_action_change(*, action, user, changes, evidence=False):
+def _check_action_change(
+    *, action: ActionItem, user: User, changes: Mapping[str, Any], evidence: bool = False
+) -> None:
     """Refuse (ActionRefused) what `user` may not change of `action`: the rules of communes.access."""
     status = changes.get("status", action.status)
     if "status" in changes and not access.may_verify_action(user, action):
@@ -59,7 +75,7 @@ def _check_action_change(*, action, user, changes, evidence=False):
         raise ActionRefused(_("Khi báo hoàn thành, cần ghi kết quả hoặc đính kèm minh chứng."), "completion_note")
 
 
-def _verification(*, action, user, changes):
+def _verification(*, action: ActionItem, user: User, changes: Mapping[str, Any]) -> dict[str, Any]:
     """The fields recording who verified the task, set when it becomes verified and cleared when it stops."""
     if changes.get("status") == ActionStatus.VERIFIED:
         return {"verified_by": user, "verified_at": timezone.now()}
@@ -68,7 +84,7 @@ def _verification(*, action, user, changes):
     return {}
 
 
-def action_create(*, commune, created_by, source, **fields):
+def action_create(*, commune: AdministrativeUnit, created_by: User, source: str, **fields: Any) -> ActionItem:
     unknown = set(fields) - set(ACTION_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {unknown}")
@@ -79,7 +95,7 @@ def action_create(*, commune, created_by, source, **fields):
     return ActionItem.objects.create(commune=commune, created_by=created_by, source=source, **fields)
 
 
-def action_update(*, action, user, **fields):
+def action_update(*, action: ActionItem, user: User, **fields: Any) -> ActionItem:
     """Change an action's fields as `user`; only the changed ones are written (and recorded in its history).
 
     A user who may not edit the commune's tasks gets PermissionDenied; a change their role may not make
@@ -101,7 +117,7 @@ def action_update(*, action, user, **fields):
     return action
 
 
-def action_verify(*, action, user):
+def action_verify(*, action: ActionItem, user: User) -> ActionItem:
     if not access.may_verify_action(user, action):
         raise PermissionDenied
     if action.status != ActionStatus.DONE:
@@ -112,7 +128,16 @@ def action_verify(*, action, user):
 # --- Inspections in the field ---------------------------------------------------------------
 
 
-def inspection_create(*, commune, date, team_name, leader, members=(), purpose="", created_by):
+def inspection_create(
+    *,
+    commune: AdministrativeUnit,
+    date: datetime.date,
+    team_name: str,
+    leader: User,
+    members: Iterable[User] = (),
+    purpose: str = "",
+    created_by: User,
+) -> Inspection:
     with transaction.atomic():
         inspection = Inspection.objects.create(
             commune=commune, date=date, team_name=team_name, leader=leader, purpose=purpose, created_by=created_by
@@ -121,7 +146,15 @@ def inspection_create(*, commune, date, team_name, leader, members=(), purpose="
     return inspection
 
 
-def visit_add(*, inspection, site_type, name, village="", latitude=None, longitude=None):
+def visit_add(
+    *,
+    inspection: Inspection,
+    site_type: str,
+    name: str,
+    village: str = "",
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+) -> SiteVisit:
     return SiteVisit.objects.create(
         inspection=inspection,
         site_type=site_type,
@@ -132,13 +165,13 @@ def visit_add(*, inspection, site_type, name, village="", latitude=None, longitu
     )
 
 
-def photo_add(*, finding, upload, user):
+def photo_add(*, finding: Finding, upload: File, user: User) -> Photo:
     """Store a validated photo privately, with a resized copy for display and its EXIF time and place."""
     kind = validate_upload(upload, kinds=PHOTO_KINDS, max_bytes=settings.PHOTO_MAX_BYTES)
     info = process_photo(upload)
     photo = Photo(
         finding=finding,
-        original_name=upload.name[:255],
+        original_name=(upload.name or "")[:255],
         kind=kind,
         size=upload.size,
         width=info.width,
@@ -154,7 +187,16 @@ def photo_add(*, finding, upload, user):
     return photo
 
 
-def finding_add(*, visit, indicator, assessment, shortcoming="", recommendation="", photos=(), user):
+def finding_add(
+    *,
+    visit: SiteVisit,
+    indicator: Indicator,
+    assessment: str,
+    shortcoming: str = "",
+    recommendation: str = "",
+    photos: Sequence[File] = (),
+    user: User,
+) -> Finding:
     """A finding and its photos, all or nothing (a bad photo leaves no half-saved finding)."""
     for upload in photos:  # refuse before anything is written (a photo that cannot be decoded raises ValueError)
         validate_upload(upload, kinds=PHOTO_KINDS, max_bytes=settings.PHOTO_MAX_BYTES)
@@ -173,7 +215,7 @@ def finding_add(*, visit, indicator, assessment, shortcoming="", recommendation=
     return finding
 
 
-def finding_resolve(*, finding, user, resolution):
+def finding_resolve(*, finding: Finding, user: User, resolution: str) -> Finding:
     if not resolution.strip():
         raise ValueError(_("Cần ghi kết quả xử lý."))
     finding.resolved_at, finding.resolved_by, finding.resolution = timezone.now(), user, resolution.strip()
@@ -181,7 +223,7 @@ def finding_resolve(*, finding, user, resolution):
     return finding
 
 
-def action_from_finding(*, finding, created_by, **fields):
+def action_from_finding(*, finding: Finding, created_by: User, **fields: Any) -> ActionItem:
     commune = finding.visit.inspection.commune
     return action_create(
         commune=commune,
@@ -194,7 +236,9 @@ def action_from_finding(*, finding, created_by, **fields):
     )
 
 
-def action_answer(*, action, user, status, completion_note="", evidence=None):
+def action_answer(
+    *, action: ActionItem, user: User, status: str, completion_note: str = "", evidence: File | None = None
+) -> ActionItem:
     """The commune or the owner reports progress: in progress or done, with a note and an optional evidence
     file. A verified task is not answered again (see `action_update`)."""
     if not access.may_answer_action(user, action):

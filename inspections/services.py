@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communes import access
+from core.errors import ApplicationError
 from core.uploads import EVIDENCE_KINDS, EXTENSIONS, PHOTO_KINDS, validate_upload
 
 from .models import ActionItem, ActionSource, ActionStatus, Finding, Inspection, Photo, SiteVisit
@@ -26,17 +27,13 @@ ACTION_FIELDS = (
 )
 
 
-class ActionRefused(ValueError):
+class ActionRefused(ApplicationError):
     """A change to a task that the user's role may not make; `field` is the form field it concerns."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.field = field
 
 
 def _verification_refused():
     return ActionRefused(
-        _("Chỉ đoàn kiểm tra hoặc Văn phòng Điều phối mới xác nhận được nhiệm vụ đã hoàn thành."), "status"
+        _("Chỉ đoàn kiểm tra hoặc Văn phòng Điều phối mới xác nhận được nhiệm vụ đã hoàn thành."), field="status"
     )
 
 
@@ -48,15 +45,16 @@ def _check_action_change(*, action, user, changes, evidence=False):
             raise _verification_refused()
         if action.status == ActionStatus.VERIFIED:
             raise ActionRefused(
-                _("Nhiệm vụ đã được xác nhận; chỉ đoàn kiểm tra hoặc Văn phòng Điều phối mới thay đổi được."), "status"
+                _("Nhiệm vụ đã được xác nhận; chỉ đoàn kiểm tra hoặc Văn phòng Điều phối mới thay đổi được."),
+                field="status",
             )
     if "due_date" in changes and not access.may_set_due_date(user, action):
         raise ActionRefused(
-            _("Hạn hoàn thành do đoàn kiểm tra hoặc Văn phòng Điều phối đặt; xã không thay đổi được."), "due_date"
+            _("Hạn hoàn thành do đoàn kiểm tra hoặc Văn phòng Điều phối đặt; xã không thay đổi được."), field="due_date"
         )
     note = changes.get("completion_note", action.completion_note)
     if "status" in changes and status == ActionStatus.DONE and not (note.strip() or evidence or action.evidence):
-        raise ActionRefused(_("Khi báo hoàn thành, cần ghi kết quả hoặc đính kèm minh chứng."), "completion_note")
+        raise ActionRefused(_("Khi báo hoàn thành, cần ghi kết quả hoặc đính kèm minh chứng."), field="completion_note")
 
 
 def _verification(*, action, user, changes):
@@ -105,7 +103,7 @@ def action_verify(*, action, user):
     if not access.may_verify_action(user, action):
         raise PermissionDenied
     if action.status != ActionStatus.DONE:
-        raise ValueError(_("Chỉ xác nhận được nhiệm vụ đã hoàn thành."))
+        raise ApplicationError(_("Chỉ xác nhận được nhiệm vụ đã hoàn thành."))
     return action_update(action=action, user=user, status=ActionStatus.VERIFIED)
 
 
@@ -156,7 +154,7 @@ def photo_add(*, finding, upload, user):
 
 def finding_add(*, visit, indicator, assessment, shortcoming="", recommendation="", photos=(), user):
     """A finding and its photos, all or nothing (a bad photo leaves no half-saved finding)."""
-    for upload in photos:  # refuse before anything is written (a photo that cannot be decoded raises ValueError)
+    for upload in photos:  # refuse before anything is written (a photo that cannot be decoded raises ApplicationError)
         validate_upload(upload, kinds=PHOTO_KINDS, max_bytes=settings.PHOTO_MAX_BYTES)
         process_photo(upload)
     with transaction.atomic():
@@ -175,7 +173,7 @@ def finding_add(*, visit, indicator, assessment, shortcoming="", recommendation=
 
 def finding_resolve(*, finding, user, resolution):
     if not resolution.strip():
-        raise ValueError(_("Cần ghi kết quả xử lý."))
+        raise ApplicationError(_("Cần ghi kết quả xử lý."), field="resolution")
     finding.resolved_at, finding.resolved_by, finding.resolution = timezone.now(), user, resolution.strip()
     finding.save(update_fields=["resolved_at", "resolved_by", "resolution"])
     return finding
@@ -200,7 +198,7 @@ def action_answer(*, action, user, status, completion_note="", evidence=None):
     if not access.may_answer_action(user, action):
         raise PermissionDenied
     if status not in (ActionStatus.IN_PROGRESS, ActionStatus.DONE):
-        raise ValueError(_("Trạng thái không hợp lệ."))
+        raise ApplicationError(_("Trạng thái không hợp lệ."), field="status")
     changes = {"status": status, "completion_note": completion_note.strip()}
     _check_action_change(action=action, user=user, changes=changes, evidence=bool(evidence))
     changes |= _verification(action=action, user=user, changes=changes)

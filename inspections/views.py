@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from communes import access
 from communes.models import Role
+from core.errors import ApplicationError
 from core.uploads import CONTENT_TYPES
 from criteria.models import Indicator
 
@@ -158,7 +159,7 @@ def finding_create(request, pk):
                     photos=data["photos"],
                     user=request.user,
                 )
-            except ValueError as error:  # a photo that passes the checks but cannot be decoded
+            except ApplicationError as error:  # a photo that passes the checks but cannot be decoded
                 form.add_error("photos", str(error))
         if finding is not None:
             messages.success(request, _("Đã ghi kết quả kiểm tra %(code)s.") % {"code": finding.indicator.code})
@@ -279,11 +280,14 @@ def follow_up_create(request, pk):
 def finding_resolve(request, pk):
     finding = _finding(request.user, pk, "report.review")
     form = ResolveForm(request.POST)
-    if form.is_valid():
+    if not form.is_valid():
+        messages.error(request, _("Cần ghi kết quả xử lý."))
+        return redirect("inspections:finding_detail", pk=finding.pk)
+    try:
         services.finding_resolve(finding=finding, user=request.user, resolution=form.cleaned_data["resolution"])
         messages.success(request, _("Đã ghi nhận xử lý; tiểu tiêu chí không còn bị đánh dấu."))
-    else:
-        messages.error(request, _("Cần ghi kết quả xử lý."))
+    except ApplicationError as error:
+        messages.error(request, str(error))
     return redirect("inspections:finding_detail", pk=finding.pk)
 
 
@@ -298,7 +302,7 @@ def action_detail(request, pk):
             try:
                 services.action_verify(action=action, user=request.user)  # PermissionDenied: 403
                 messages.success(request, _("Đã xác nhận nhiệm vụ hoàn thành."))
-            except ValueError as error:
+            except ApplicationError as error:
                 messages.error(request, str(error))
             return redirect("inspections:action_detail", pk=action.pk)
         if not can_answer:
@@ -308,8 +312,8 @@ def action_detail(request, pk):
                 services.action_answer(action=action, user=request.user, **form.cleaned_data)
                 messages.success(request, _("Đã cập nhật tiến độ nhiệm vụ."))
                 return redirect("inspections:action_detail", pk=action.pk)
-            except ValueError as error:
-                form.add_error(None, str(error))
+            except ApplicationError as error:
+                form.add_error(error.field if error.field in form.fields else None, str(error))
     return render(
         request,
         "inspections/action_detail.html",

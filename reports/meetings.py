@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communes.models import AdministrativeUnit
+from core.errors import ApplicationError
 from criteria.models import Criterion
 from inspections.models import ActionSource
 from inspections.services import action_create
@@ -36,8 +37,8 @@ EDITABLE_FIELDS = (
 )
 
 
-class MeetingError(Exception):
-    pass
+class MeetingError(ApplicationError):
+    """A refused operation on a working session or its minutes."""
 
 
 def status_report_at(commune, moment):

@@ -11,6 +11,7 @@ from simple_history.utils import bulk_create_with_history
 
 from communes.models import Role
 from communes.selectors import users_with_role_over
+from core.errors import ApplicationError, ConflictError
 from core.uploads import EVIDENCE_KINDS, validate_upload
 from criteria.models import Enrolment, IndicatorTarget
 
@@ -30,11 +31,11 @@ from .models import (
 ANSWER_FIELDS = ("value", "text_value", "declared_met", "note", "responsible_person", "planned_date")
 
 
-class ReportError(Exception):
+class ReportError(ApplicationError):
     """A refused operation on a report; the message is for the user (Vietnamese)."""
 
 
-class ReportConflict(ReportError):
+class ReportConflict(ReportError, ConflictError):
     """Somebody saved the report after this copy was opened."""
 
 

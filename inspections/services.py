@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communes import access
+from core.db import model_update
 from core.errors import ApplicationError
 from core.uploads import EVIDENCE_KINDS, EXTENSIONS, PHOTO_KINDS, validate_upload
 
@@ -91,11 +92,7 @@ def action_update(*, action, user, **fields):
     }
     _check_action_change(action=action, user=user, changes=changes)
     changes |= _verification(action=action, user=user, changes=changes)
-    if changes:
-        for name, value in changes.items():
-            setattr(action, name, value)
-        with transaction.atomic():
-            action.save(update_fields=[*changes, "updated_at"])
+    action, _updated = model_update(instance=action, fields=list(changes), data=changes)
     return action
 
 
@@ -116,6 +113,11 @@ def inspection_create(*, commune, date, team_name, leader, members=(), purpose="
             commune=commune, date=date, team_name=team_name, leader=leader, purpose=purpose, created_by=created_by
         )
         inspection.members.set(members)
+    return inspection
+
+
+def inspection_set_status(*, inspection, status):
+    inspection, _updated = model_update(instance=inspection, fields=["status"], data={"status": status})
     return inspection
 
 
@@ -174,8 +176,8 @@ def finding_add(*, visit, indicator, assessment, shortcoming="", recommendation=
 def finding_resolve(*, finding, user, resolution):
     if not resolution.strip():
         raise ApplicationError(_("Cần ghi kết quả xử lý."), field="resolution")
-    finding.resolved_at, finding.resolved_by, finding.resolution = timezone.now(), user, resolution.strip()
-    finding.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+    data = {"resolved_at": timezone.now(), "resolved_by": user, "resolution": resolution.strip()}
+    finding, _updated = model_update(instance=finding, fields=list(data), data=data)
     return finding
 
 
@@ -204,8 +206,7 @@ def action_answer(*, action, user, status, completion_note="", evidence=None):
     changes |= _verification(action=action, user=user, changes=changes)
     if evidence:
         kind = validate_upload(evidence, kinds=EVIDENCE_KINDS, max_bytes=settings.EVIDENCE_MAX_BYTES)
-        action.evidence.save(f"evidence{EXTENSIONS[kind]}", evidence, save=False)
-    for name, value in changes.items():
-        setattr(action, name, value)
-    action.save(update_fields=[*changes, "evidence", "updated_at"])
+        evidence.name = f"evidence{EXTENSIONS[kind]}"  # stored under upload_to when the row is saved
+        changes["evidence"] = evidence
+    action, _updated = model_update(instance=action, fields=list(changes), data=changes)
     return action

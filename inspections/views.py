@@ -98,8 +98,7 @@ def inspection_detail(request, pk):
         access.check(request.user, "inspection.edit", inspection.commune)
         status = request.POST.get("status")
         if status in InspectionStatus.values:
-            inspection.status = status
-            inspection.save(update_fields=["status"])
+            services.inspection_set_status(inspection=inspection, status=status)
             messages.success(request, _("Đã cập nhật trạng thái đợt kiểm tra."))
         return redirect("inspections:inspection_detail", pk=inspection.pk)
     return render(

@@ -67,13 +67,13 @@ def inspection_create(request):
     communes = _inspectable_communes(request.user)
     if not communes.exists():
         raise PermissionDenied
-    form = InspectionForm(
-        request.POST or None,
-        communes=communes,
-        people=_team_people(request.user),
-        initial={"date": timezone.localdate(), "leader": request.user, "commune": request.GET.get("commune")},
-    )
-    if request.method == "POST" and form.is_valid():
+    people = _team_people(request.user)
+    if request.method == "POST":
+        form = InspectionForm(request.POST, communes=communes, people=people)
+    else:
+        initial = {"date": timezone.localdate(), "leader": request.user, "commune": request.GET.get("commune")}
+        form = InspectionForm(communes=communes, people=people, initial=initial)
+    if form.is_bound and form.is_valid():
         data = form.cleaned_data
         access.check(request.user, "inspection.edit", data["commune"])
         inspection = services.inspection_create(
@@ -117,8 +117,8 @@ def inspection_detail(request, pk):
 @login_required
 def visit_create(request, pk):
     inspection = selectors.get_inspection(request.user, pk, "inspection.edit")
-    form = SiteVisitForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = SiteVisitForm(request.POST) if request.method == "POST" else SiteVisitForm()
+    if form.is_bound and form.is_valid():
         visit = services.visit_add(inspection=inspection, **form.cleaned_data)
         messages.success(request, _("Đã thêm địa điểm. Ghi kết quả kiểm tra cho địa điểm này."))
         return redirect("inspections:finding_create", pk=visit.pk)
@@ -143,8 +143,11 @@ def finding_create(request, pk):
         request.user, SiteVisit.objects.select_related("inspection__commune"), pk, "inspection.edit"
     )
     commune = visit.inspection.commune
-    form = FindingForm(request.POST or None, request.FILES or None, indicators=_indicators_for(commune))
     if request.method == "POST":
+        form = FindingForm(request.POST, request.FILES, indicators=_indicators_for(commune))
+    else:
+        form = FindingForm(indicators=_indicators_for(commune))
+    if form.is_bound:
         finding = None
         if form.is_valid():
             data = form.cleaned_data
@@ -295,8 +298,11 @@ def action_detail(request, pk):
     action = selectors.get_action(request.user, pk)
     can_answer = access.may_answer_action(request.user, action)
     can_verify = access.may_verify_action(request.user, action)
-    form = ActionAnswerForm(request.POST or None, request.FILES or None, initial={"status": action.status})
     if request.method == "POST":
+        form = ActionAnswerForm(request.POST, request.FILES)
+    else:
+        form = ActionAnswerForm(initial={"status": action.status})
+    if form.is_bound:
         if "verify" in request.POST:
             try:
                 services.action_verify(action=action, user=request.user)  # PermissionDenied: 403

@@ -1,11 +1,16 @@
-from django.db import transaction
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from django.db import models, transaction
+
+M = TypeVar("M", bound=models.Model)
 
 
 def _auto_now_fields(instance):
     return [f.name for f in instance._meta.concrete_fields if getattr(f, "auto_now", False)]
 
 
-def model_update(*, instance, fields, data):
+def model_update(*, instance: M, fields: Iterable[str], data: dict[str, Any]) -> tuple[M, bool]:
     """Set on `instance` the `fields` whose value in `data` differs, and save only those.
 
     Returns (instance, updated). One UPDATE of the changed columns (plus `auto_now` fields such as

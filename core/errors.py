@@ -6,7 +6,9 @@ anything else the caller may show (e.g. every bad line of an import). Views catc
 (or a subclass) and show its message; anything else a service raises (ValueError, TypeError, …) is a
 programming error and must reach the error page (500), never be shown as a message.
 
-Subclasses exist only where a caller must tell a refusal apart from the others.
+Subclasses exist only where a caller must tell a refusal apart from the others: ConflictError (the
+report form answers it with a 409 and keeps what was typed). A refusal by role is ApplicationError
+with a `field` (inspections.services.ActionRefused); a user who may not act at all gets PermissionDenied (403).
 """
 
 
@@ -23,7 +25,3 @@ class ApplicationError(Exception):
 
 class ConflictError(ApplicationError):
     """Somebody else changed the object since this copy was read (a stale version): reload, don't retry."""
-
-
-class PermissionRefused(ApplicationError):
-    """The user's role may not make this change (the object itself is reachable: not a 404/403)."""

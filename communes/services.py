@@ -8,7 +8,7 @@ from typing import IO, TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.db import upsert
+from core.db import model_update, upsert
 from core.tabular import ImportFileError, RowError, parse_date, read_rows, too_long
 
 from .models import AdministrativeUnit, Membership, Profile, UnitLevel
@@ -156,13 +156,13 @@ def units_import(source: str | Path | bytes | IO[bytes]) -> ImportSummary:
             if unit is None:
                 unit = AdministrativeUnit.objects.create(code=code, **fields)
                 summary.created += 1
-            elif any(getattr(unit, k) != v for k, v in fields.items()):
-                for key, value in fields.items():
-                    setattr(unit, key, value)
-                unit.save()
-                summary.updated += 1
             else:
-                summary.unchanged += 1
+                # `path` follows a new parent in unit_paths_rebuild below
+                unit, updated = model_update(instance=unit, fields=list(fields), data=fields)
+                if updated:
+                    summary.updated += 1
+                else:
+                    summary.unchanged += 1
             existing[code] = unit
         if summary.updated:
             unit_paths_rebuild()

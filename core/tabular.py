@@ -25,6 +25,8 @@ from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from core.errors import ApplicationError
+
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -41,15 +43,15 @@ class RowError:
         return _("Dòng %(line)s: %(message)s") % {"line": self.line, "message": self.message}
 
 
-class ImportFileError(Exception):
+class ImportFileError(ApplicationError):
     """The file cannot be imported; `errors` lists every problem found."""
 
     def __init__(self, errors: Iterable[RowError]) -> None:
         self.errors = list(errors)
-        super().__init__("\n".join(str(e) for e in self.errors))
+        super().__init__("\n".join(str(e) for e in self.errors), extra={"errors": self.errors})
 
 
-class WorkbookRefused(Exception):
+class WorkbookRefused(ApplicationError):
     """An XLSX file that is not read; the message (Vietnamese) says why."""
 
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import ApplicationError
 from core.names import person_name
 from core.uploads import evidence_validator, photo_validator
 from core.widgets import DayFirstDateInput
@@ -110,7 +111,7 @@ def clean_photos(photos):
             continue
         try:
             process_photo(photo)
-        except ValueError as error:
+        except ApplicationError as error:
             errors.append(
                 forms.ValidationError(_("Tệp “%(name)s”: %(error)s"), params={"name": photo.name, "error": str(error)})
             )

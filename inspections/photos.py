@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 from PIL.ExifTags import GPS, IFD, Base
 
+from core.errors import ApplicationError
 from core.uploads import megapixels
 
 MAX_SIDE = 1600
@@ -113,7 +114,7 @@ def process_photo(fileobj) -> PhotoInfo:
 
     The size is read from the header and checked before anything is decoded (a PNG of one colour can
     hold 144 megapixels in 2 MB); a JPEG is decoded at a reduced scale.
-    Raises ValueError (Vietnamese message) for an image too large to decode safely or unreadable."""
+    Raises ApplicationError (Vietnamese message) for an image too large to decode safely or unreadable."""
     fileobj.seek(0)
     try:
         with Image.open(fileobj) as image:  # reads the header only
@@ -123,12 +124,12 @@ def process_photo(fileobj) -> PhotoInfo:
             taken_at, latitude, longitude = _metadata(image)
             display = _display_image(image)
     except Image.DecompressionBombError as error:
-        raise ValueError(
+        raise ApplicationError(
             _("Ảnh quá lớn (tối đa %(max)s megapixel); hãy chụp hoặc lưu ảnh ở độ phân giải thấp hơn.")
             % {"max": megapixels(settings.IMAGE_MAX_PIXELS)}
         ) from error
     except Exception as error:  # Pillow raises many kinds of errors for unidentified, truncated or hostile images
-        raise ValueError(_("Không đọc được ảnh.")) from error
+        raise ApplicationError(_("Không đọc được ảnh.")) from error
     finally:
         fileobj.seek(0)
     buffer = io.BytesIO()

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communes import access
+from core.db import model_update
+from core.errors import ApplicationError
 from core.uploads import EVIDENCE_KINDS, EXTENSIONS, PHOTO_KINDS, validate_upload
 
 from .models import ActionItem, ActionSource, ActionStatus, Finding, Inspection, Photo, SiteVisit
@@ -40,17 +42,13 @@ ACTION_FIELDS = (
 )
 
 
-class ActionRefused(ValueError):
+class ActionRefused(ApplicationError):
     """A change to a task that the user's role may not make; `field` is the form field it concerns."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def _verification_refused() -> ActionRefused:
     return ActionRefused(
-        _("Chỉ đoàn kiểm tra hoặc Văn phòng Điều phối mới xác nhận được nhiệm vụ đã hoàn thành."), "status"
+        _("Chỉ đoàn kiểm tra hoặc Văn phòng Điều phối mới xác nhận được nhiệm vụ đã hoàn thành."), field="status"
     )
 
 
@@ -64,15 +62,16 @@ def _check_action_change(
             raise _verification_refused()
         if action.status == ActionStatus.VERIFIED:
             raise ActionRefused(
-                _("Nhiệm vụ đã được xác nhận; chỉ đoàn kiểm tra hoặc Văn phòng Điều phối mới thay đổi được."), "status"
+                _("Nhiệm vụ đã được xác nhận; chỉ đoàn kiểm tra hoặc Văn phòng Điều phối mới thay đổi được."),
+                field="status",
             )
     if "due_date" in changes and not access.may_set_due_date(user, action):
         raise ActionRefused(
-            _("Hạn hoàn thành do đoàn kiểm tra hoặc Văn phòng Điều phối đặt; xã không thay đổi được."), "due_date"
+            _("Hạn hoàn thành do đoàn kiểm tra hoặc Văn phòng Điều phối đặt; xã không thay đổi được."), field="due_date"
         )
     note = changes.get("completion_note", action.completion_note)
     if "status" in changes and status == ActionStatus.DONE and not (note.strip() or evidence or action.evidence):
-        raise ActionRefused(_("Khi báo hoàn thành, cần ghi kết quả hoặc đính kèm minh chứng."), "completion_note")
+        raise ActionRefused(_("Khi báo hoàn thành, cần ghi kết quả hoặc đính kèm minh chứng."), field="completion_note")
 
 
 def _verification(*, action: ActionItem, user: User, changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -109,11 +108,7 @@ def action_update(*, action: ActionItem, user: User, **fields: Any) -> ActionIte
     }
     _check_action_change(action=action, user=user, changes=changes)
     changes |= _verification(action=action, user=user, changes=changes)
-    if changes:
-        for name, value in changes.items():
-            setattr(action, name, value)
-        with transaction.atomic():
-            action.save(update_fields=[*changes, "updated_at"])
+    action, _updated = model_update(instance=action, fields=list(changes), data=changes)
     return action
 
 
@@ -121,7 +116,7 @@ def action_verify(*, action: ActionItem, user: User) -> ActionItem:
     if not access.may_verify_action(user, action):
         raise PermissionDenied
     if action.status != ActionStatus.DONE:
-        raise ValueError(_("Chỉ xác nhận được nhiệm vụ đã hoàn thành."))
+        raise ApplicationError(_("Chỉ xác nhận được nhiệm vụ đã hoàn thành."))
     return action_update(action=action, user=user, status=ActionStatus.VERIFIED)
 
 
@@ -143,6 +138,11 @@ def inspection_create(
             commune=commune, date=date, team_name=team_name, leader=leader, purpose=purpose, created_by=created_by
         )
         inspection.members.set(members)
+    return inspection
+
+
+def inspection_set_status(*, inspection: Inspection, status: str) -> Inspection:
+    inspection, _updated = model_update(instance=inspection, fields=["status"], data={"status": status})
     return inspection
 
 
@@ -198,7 +198,7 @@ def finding_add(
     user: User,
 ) -> Finding:
     """A finding and its photos, all or nothing (a bad photo leaves no half-saved finding)."""
-    for upload in photos:  # refuse before anything is written (a photo that cannot be decoded raises ValueError)
+    for upload in photos:  # refuse before anything is written (a photo that cannot be decoded raises ApplicationError)
         validate_upload(upload, kinds=PHOTO_KINDS, max_bytes=settings.PHOTO_MAX_BYTES)
         process_photo(upload)
     with transaction.atomic():
@@ -217,9 +217,9 @@ def finding_add(
 
 def finding_resolve(*, finding: Finding, user: User, resolution: str) -> Finding:
     if not resolution.strip():
-        raise ValueError(_("Cần ghi kết quả xử lý."))
-    finding.resolved_at, finding.resolved_by, finding.resolution = timezone.now(), user, resolution.strip()
-    finding.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+        raise ApplicationError(_("Cần ghi kết quả xử lý."), field="resolution")
+    data = {"resolved_at": timezone.now(), "resolved_by": user, "resolution": resolution.strip()}
+    finding, _updated = model_update(instance=finding, fields=list(data), data=data)
     return finding
 
 
@@ -244,14 +244,13 @@ def action_answer(
     if not access.may_answer_action(user, action):
         raise PermissionDenied
     if status not in (ActionStatus.IN_PROGRESS, ActionStatus.DONE):
-        raise ValueError(_("Trạng thái không hợp lệ."))
-    changes = {"status": status, "completion_note": completion_note.strip()}
+        raise ApplicationError(_("Trạng thái không hợp lệ."), field="status")
+    changes: dict[str, Any] = {"status": status, "completion_note": completion_note.strip()}
     _check_action_change(action=action, user=user, changes=changes, evidence=bool(evidence))
     changes |= _verification(action=action, user=user, changes=changes)
     if evidence:
         kind = validate_upload(evidence, kinds=EVIDENCE_KINDS, max_bytes=settings.EVIDENCE_MAX_BYTES)
-        action.evidence.save(f"evidence{EXTENSIONS[kind]}", evidence, save=False)
-    for name, value in changes.items():
-        setattr(action, name, value)
-    action.save(update_fields=[*changes, "evidence", "updated_at"])
+        evidence.name = f"evidence{EXTENSIONS[kind]}"  # stored under upload_to when the row is saved
+        changes["evidence"] = evidence
+    action, _updated = model_update(instance=action, fields=list(changes), data=changes)
     return action

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from communes import access
 from communes.models import Role
+from core.errors import ApplicationError
 from core.uploads import CONTENT_TYPES
 from criteria.models import Indicator
 
@@ -60,13 +61,13 @@ def inspection_create(request):
     communes = _inspectable_communes(request.user)
     if not communes.exists():
         raise PermissionDenied
-    form = InspectionForm(
-        request.POST or None,
-        communes=communes,
-        people=_team_people(request.user),
-        initial={"date": timezone.localdate(), "leader": request.user, "commune": request.GET.get("commune")},
-    )
-    if request.method == "POST" and form.is_valid():
+    people = _team_people(request.user)
+    if request.method == "POST":
+        form = InspectionForm(request.POST, communes=communes, people=people)
+    else:
+        initial = {"date": timezone.localdate(), "leader": request.user, "commune": request.GET.get("commune")}
+        form = InspectionForm(communes=communes, people=people, initial=initial)
+    if form.is_bound and form.is_valid():
         data = form.cleaned_data
         access.check(request.user, "inspection.edit", data["commune"])
         inspection = services.inspection_create(
@@ -91,8 +92,7 @@ def inspection_detail(request, pk):
         access.check(request.user, "inspection.edit", inspection.commune)
         status = request.POST.get("status")
         if status in InspectionStatus.values:
-            inspection.status = status
-            inspection.save(update_fields=["status"])
+            services.inspection_set_status(inspection=inspection, status=status)
             messages.success(request, _("Đã cập nhật trạng thái đợt kiểm tra."))
         return redirect("inspections:inspection_detail", pk=inspection.pk)
     return render(
@@ -111,8 +111,8 @@ def inspection_detail(request, pk):
 @login_required
 def visit_create(request, pk):
     inspection = selectors.get_inspection(request.user, pk, "inspection.edit")
-    form = SiteVisitForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = SiteVisitForm(request.POST) if request.method == "POST" else SiteVisitForm()
+    if form.is_bound and form.is_valid():
         visit = services.visit_add(inspection=inspection, **form.cleaned_data)
         messages.success(request, _("Đã thêm địa điểm. Ghi kết quả kiểm tra cho địa điểm này."))
         return redirect("inspections:finding_create", pk=visit.pk)
@@ -137,8 +137,11 @@ def finding_create(request, pk):
         request.user, SiteVisit.objects.select_related("inspection__commune"), pk, "inspection.edit"
     )
     commune = visit.inspection.commune
-    form = FindingForm(request.POST or None, request.FILES or None, indicators=_indicators_for(commune))
     if request.method == "POST":
+        form = FindingForm(request.POST, request.FILES, indicators=_indicators_for(commune))
+    else:
+        form = FindingForm(indicators=_indicators_for(commune))
+    if form.is_bound:
         finding = None
         if form.is_valid():
             data = form.cleaned_data
@@ -152,7 +155,7 @@ def finding_create(request, pk):
                     photos=data["photos"],
                     user=request.user,
                 )
-            except ValueError as error:  # a photo that passes the checks but cannot be decoded
+            except ApplicationError as error:  # a photo that passes the checks but cannot be decoded
                 form.add_error("photos", str(error))
         if finding is not None:
             messages.success(request, _("Đã ghi kết quả kiểm tra %(code)s.") % {"code": finding.indicator.code})
@@ -273,11 +276,14 @@ def follow_up_create(request, pk):
 def finding_resolve(request, pk):
     finding = _finding(request.user, pk, "report.review")
     form = ResolveForm(request.POST)
-    if form.is_valid():
+    if not form.is_valid():
+        messages.error(request, _("Cần ghi kết quả xử lý."))
+        return redirect("inspections:finding_detail", pk=finding.pk)
+    try:
         services.finding_resolve(finding=finding, user=request.user, resolution=form.cleaned_data["resolution"])
         messages.success(request, _("Đã ghi nhận xử lý; tiểu tiêu chí không còn bị đánh dấu."))
-    else:
-        messages.error(request, _("Cần ghi kết quả xử lý."))
+    except ApplicationError as error:
+        messages.error(request, str(error))
     return redirect("inspections:finding_detail", pk=finding.pk)
 
 
@@ -286,13 +292,16 @@ def action_detail(request, pk):
     action = selectors.get_action(request.user, pk)
     can_answer = access.may_answer_action(request.user, action)
     can_verify = access.may_verify_action(request.user, action)
-    form = ActionAnswerForm(request.POST or None, request.FILES or None, initial={"status": action.status})
     if request.method == "POST":
+        form = ActionAnswerForm(request.POST, request.FILES)
+    else:
+        form = ActionAnswerForm(initial={"status": action.status})
+    if form.is_bound:
         if "verify" in request.POST:
             try:
                 services.action_verify(action=action, user=request.user)  # PermissionDenied: 403
                 messages.success(request, _("Đã xác nhận nhiệm vụ hoàn thành."))
-            except ValueError as error:
+            except ApplicationError as error:
                 messages.error(request, str(error))
             return redirect("inspections:action_detail", pk=action.pk)
         if not can_answer:
@@ -302,8 +311,8 @@ def action_detail(request, pk):
                 services.action_answer(action=action, user=request.user, **form.cleaned_data)
                 messages.success(request, _("Đã cập nhật tiến độ nhiệm vụ."))
                 return redirect("inspections:action_detail", pk=action.pk)
-            except ValueError as error:
-                form.add_error(None, str(error))
+            except ApplicationError as error:
+                form.add_error(error.field if error.field in form.fields else None, str(error))
     return render(
         request,
         "inspections/action_detail.html",

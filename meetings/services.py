@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 
 from communes.models import AdministrativeUnit
 from core import outbox
+from core.db import model_update
+from core.errors import ApplicationError
 from criteria.models import Criterion
 from inspections.models import ActionSource
 from inspections.services import action_create
@@ -35,8 +37,8 @@ EDITABLE_FIELDS = (
 )
 
 
-class MeetingError(Exception):
-    pass
+class MeetingError(ApplicationError):
+    """A refused operation on a working session or its minutes."""
 
 
 def status_report_at(commune, moment):
@@ -130,11 +132,7 @@ def _touched(meeting):
 def meeting_update(*, meeting, attendees=None, **fields):
     _editable(meeting)
     with transaction.atomic():
-        changed = [k for k, v in fields.items() if k in EDITABLE_FIELDS and getattr(meeting, k) != v]
-        for key in changed:
-            setattr(meeting, key, fields[key])
-        if changed:
-            meeting.save(update_fields=changed)
+        meeting, _updated = model_update(instance=meeting, fields=EDITABLE_FIELDS, data=fields)
         if attendees is not None:
             meeting.attendees.set(attendees)
         _touched(meeting)
@@ -173,9 +171,12 @@ def meeting_finalise(*, meeting, user):
     """Close the minutes; the PDF is rendered again, without the draft mark."""
     _editable(meeting)
     with transaction.atomic():
-        meeting.finalised_at, meeting.finalised_by = timezone.now(), user
         meeting._change_reason = _("Hoàn tất biên bản")
-        meeting.save(update_fields=["finalised_at", "finalised_by"])
+        model_update(
+            instance=meeting,
+            fields=["finalised_at", "finalised_by"],
+            data={"finalised_at": timezone.now(), "finalised_by": user},
+        )
         _touched(meeting)
     return meeting
 
@@ -185,11 +186,12 @@ def meeting_reopen(*, meeting, user, reason):
         raise MeetingError(_("Biên bản chưa hoàn tất."))
     if not reason.strip():
         raise MeetingError(_("Cần ghi lý do mở lại biên bản."))
-    meeting.finalised_at, meeting.finalised_by = None, None
     meeting._change_reason = _("Mở lại: %(reason)s") % {"reason": reason.strip()}
     meeting.history_user = user
     with transaction.atomic():
-        meeting.save(update_fields=["finalised_at", "finalised_by"])
+        model_update(
+            instance=meeting, fields=["finalised_at", "finalised_by"], data={"finalised_at": None, "finalised_by": None}
+        )
         _touched(meeting)  # a draft again: the PDF gets its draft mark back
     return meeting
 

@@ -1,5 +1,7 @@
 """Working sessions and their minutes: the office writes them, leaders and the commune download them."""
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -14,7 +16,7 @@ from inspections.models import Inspection
 
 from . import selectors, services
 from .forms import DirectiveForm, MeetingEditForm, MeetingForm, RemarkForm, ReopenForm
-from .models import Meeting, MinutesState
+from .models import MinutesState
 
 
 def _meeting(user, pk, action="meeting.view"):
@@ -42,14 +44,16 @@ def meeting_list(request):
 def meeting_create(request):
     units = access.units_with_role_or_403(request.user, Role.OFFICE)
     communes = access.communes_visible_to(request.user).filter(enrolments__active=True).order_by("name")
-    form = MeetingForm(
-        request.POST or None,
-        communes=communes,
-        people=people_within(units),
-        inspections=Inspection.objects.filter(commune__in=communes).select_related("commune"),
-        initial={"secretary": request.user, "commune": request.GET.get("commune")},
-    )
-    if request.method == "POST" and form.is_valid():
+    options = {
+        "communes": communes,
+        "people": people_within(units),
+        "inspections": Inspection.objects.filter(commune__in=communes).select_related("commune"),
+    }
+    if request.method == "POST":
+        form = MeetingForm(request.POST, **options)
+    else:
+        form = MeetingForm(initial={"secretary": request.user, "commune": request.GET.get("commune")}, **options)
+    if form.is_bound and form.is_valid():
         data = dict(form.cleaned_data)
         commune = data.pop("commune")
         access.check(request.user, "meeting.edit", commune)
@@ -122,9 +126,8 @@ def _edit_action(request, pk, handler, success):
 @require_POST
 def meeting_edit(request, pk):
     def handle(meeting):
-        form = MeetingEditForm(
-            request.POST, instance=Meeting.objects.get(pk=meeting.pk), people=people_within([meeting.issuing_unit])
-        )
+        # validating changes the form's instance: meeting_update writes `meeting`
+        form = MeetingEditForm(request.POST, instance=copy.copy(meeting), people=people_within([meeting.issuing_unit]))
         if not form.is_valid():
             messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
             return False

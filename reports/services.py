@@ -11,6 +11,8 @@ from simple_history.utils import bulk_create_with_history
 
 from communes.models import Role
 from communes.selectors import users_with_role_over
+from core.db import model_update
+from core.errors import ApplicationError, ConflictError
 from core.uploads import EVIDENCE_KINDS, validate_upload
 from criteria.models import Enrolment, IndicatorTarget
 from notifications.services import notify
@@ -30,11 +32,11 @@ from .models import (
 ANSWER_FIELDS = ("value", "text_value", "declared_met", "note", "responsible_person", "planned_date")
 
 
-class ReportError(Exception):
+class ReportError(ApplicationError):
     """A refused operation on a report; the message is for the user (Vietnamese)."""
 
 
-class ReportConflict(ReportError):
+class ReportConflict(ReportError, ConflictError):
     """Somebody saved the report after this copy was opened."""
 
 
@@ -63,10 +65,12 @@ def periods_ensure_ahead(*, today=None, months_ahead=1):
 def period_move_deadline(*, period, deadline, user, reason):
     if not reason.strip():
         raise ReportError(_("Cần nêu lý do điều chỉnh hạn nộp."))
-    period.deadline = deadline
-    period.deadline_note = reason.strip()
     period._change_reason = reason.strip()
-    period.save(update_fields=["deadline", "deadline_note"])
+    period, _updated = model_update(
+        instance=period,
+        fields=["deadline", "deadline_note"],
+        data={"deadline": deadline, "deadline_note": reason.strip()},
+    )
     return period
 
 

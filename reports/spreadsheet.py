@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import ApplicationError
 from core.spreadsheets import protect_xlsx_cell, xlsx_row
 from core.tabular import WorkbookRefused, open_workbook, sheet_rows
 from criteria.models import PERCENT_KINDS, IndicatorKind
@@ -50,12 +51,12 @@ _MET_WORDS = {
 }
 
 
-class SpreadsheetError(Exception):
+class SpreadsheetError(ApplicationError):
     """The uploaded file cannot be imported; `errors` lists every problem (Vietnamese)."""
 
     def __init__(self, errors):
         self.errors = list(errors)
-        super().__init__("\n".join(self.errors))
+        super().__init__("\n".join(self.errors), extra={"errors": self.errors})
 
 
 # --- Download --------------------------------------------------------------------------------
@@ -370,7 +371,7 @@ def report_import(*, report, user, upload):
     try:
         _check_meta(_read_meta(workbook), report)
         header, rows = _read_rows(workbook)
-    except (SpreadsheetError, services.ReportError):
+    except ApplicationError:
         raise
     except Exception as exc:  # openpyxl parses a sheet only as it is read: broken XML shows up here
         raise SpreadsheetError([_("Không đọc được tệp Excel (XLSX).")]) from exc

@@ -1,5 +1,7 @@
 """The commune's action plan ("rõ người, rõ việc"): tasks per criterion not yet met."""
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -9,7 +11,7 @@ from django.utils.translation import gettext as _
 from communes import access
 from criteria.models import Criterion
 from inspections.forms import ActionItemForm
-from inspections.models import ActionItem, ActionSource
+from inspections.models import ActionSource
 from inspections.selectors import actions_of_commune, get_action
 from inspections.services import ACTION_FIELDS, ActionRefused, action_create, action_update
 
@@ -66,14 +68,14 @@ def action_edit(request, pk):
     action = get_action(request.user, pk)
     access.check(request.user, "action.edit", action.commune)
     criteria, _report = _criteria_of(action.commune)
-    form = ActionItemForm(
-        request.POST or None,
-        instance=ActionItem.objects.get(pk=action.pk),  # validating the form changes its instance
-        criteria=criteria,
-        may_verify=access.may_verify_action(request.user, action),
-        due_date_locked=not access.may_set_due_date(request.user, action),
-    )
-    if request.method == "POST" and form.is_valid():
+    options = {
+        "instance": copy.copy(action),  # validating changes the form's instance: action_update writes `action`
+        "criteria": criteria,
+        "may_verify": access.may_verify_action(request.user, action),
+        "due_date_locked": not access.may_set_due_date(request.user, action),
+    }
+    form = ActionItemForm(request.POST, **options) if request.method == "POST" else ActionItemForm(**options)
+    if form.is_bound and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k in ACTION_FIELDS}
         try:
             action_update(action=action, user=request.user, **fields)

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from communes.models import AdministrativeUnit
+from core.errors import ApplicationError
 from core.tests.hostile import hostile_photos, jpeg, measured, png_bomb
 from criteria.models import Indicator
 from inspections import services
@@ -151,10 +152,10 @@ def test_a_pixel_bomb_is_refused_from_its_header(route, visit, finding, inspecto
 def test_process_photo_refuses_a_pixel_bomb_before_decoding(settings):
     import io
 
-    with measured() as cost, pytest.raises(ValueError, match="tối đa 40 megapixel"):
+    with measured() as cost, pytest.raises(ApplicationError, match="tối đa 40 megapixel"):
         process_photo(io.BytesIO(png_bomb()))
 
     assert cost.seconds < 1 and cost.rss_growth_mb < 50
     settings.IMAGE_MAX_PIXELS = 400 * 300 - 1
-    with pytest.raises(ValueError, match="megapixel"):
+    with pytest.raises(ApplicationError, match="megapixel"):
         process_photo(io.BytesIO(jpeg((400, 300))))

@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
+from core.errors import ApplicationError
 from inspections.photos import _coordinate, process_photo
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -158,15 +159,15 @@ def test_file_is_rewound_before_and_after():
     assert fileobj.tell() == 0
 
 
-def test_decompression_bomb_is_a_value_error(monkeypatch):
+def test_decompression_bomb_is_refused(monkeypatch):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
     fileobj = make_image((300, 200), fmt="PNG")
 
-    with pytest.raises(ValueError, match="Ảnh quá lớn"):
+    with pytest.raises(ApplicationError, match="Ảnh quá lớn"):
         process_photo(fileobj)
     assert fileobj.tell() == 0
 
 
-def test_unreadable_file_is_a_value_error():
-    with pytest.raises(ValueError, match="Không đọc được ảnh"):
+def test_unreadable_file_is_refused():
+    with pytest.raises(ApplicationError, match="Không đọc được ảnh"):
         process_photo(io.BytesIO(b"not an image at all"))

@@ -95,6 +95,7 @@ REVIEW_302 = "403   404   302   404   403   403   403"
 # Office-wide pages not bound to a unit (reporting periods): any coordination office.
 OFFICES_200 = "403   403   200   200   403   403   403"
 OFFICES_302 = "403   403   302   302   403   403   403"
+OFFICES_400 = "403   403   400   400   403   403   403"
 # Dashboards of district 395 (dashboard.view): officials have no dashboard at all (403);
 # the other district's office has one, but not this one (404).
 DASHBOARD_200 = "403   403   200   404   200   200   200"
@@ -106,9 +107,8 @@ MEETING_EDIT_302 = "403   404   302   404   404   404   403"
 # Field work of an inspection (inspection.edit): the inspector and the office.
 INSPECT_200 = "403   404   200   404   200   403   403"
 INSPECT_302 = "403   404   302   404   302   403   403"
-# An empty POST to a view built with `Form(request.POST or None)` leaves the form unbound (an empty
-# QueryDict is falsy): the blank form is shown again with a 200, as for a GET.
-INSPECT_REDISPLAY = "403   404   200   404   200   403   403"
+# An empty POST is validated as a POST: the form comes back with its errors (400), never as a GET.
+INSPECT_400 = "403   404   400   404   400   403   403"
 # Field work on the world's finding (education sector): the health department cannot see it (404).
 INSPECT_SECTOR_302 = "403   404   302   404   302   404   403"
 
@@ -149,9 +149,9 @@ MATRIX = {
     # The action plan: everyone reaching the commune reads it; the commune, office and inspector add to it
     # (action.edit); an empty form is re-rendered with errors (400).
     "reports:action_plan": row(REACH_200, "400 404 400 404 400 403 403", code="commune"),
-    # action_edit binds `request.POST or None`: an empty POST shows the form again (200). The task is of
+    # An empty POST to action_edit gets the form back with its errors (400). The task is of
     # the education sector: a 404 for the health department. What each role may change: FIELD_RULES.
-    "reports:action_edit": row("200 404 200 404 200 404 403", "200 404 200 404 200 404 403", pk="action"),
+    "reports:action_edit": row("200 404 200 404 200 404 403", "400 404 400 404 400 404 403", pk="action"),
     # Dashboards.
     "dashboards:home": row("403 403 302 302 302 302 302", ALL_405),  # to the user's first dashboard
     "dashboards:overview": row(DASHBOARD_200, ALL_405, code="district"),
@@ -164,8 +164,8 @@ MATRIX = {
     # Working sessions and minutes.
     "meetings:meeting_list": row(ALL_200, ALL_405),  # each sees the sessions it may read (maybe none)
     # Any coordination office may open the form (its own communes in the choices); empty POST: the form
-    # again (unbound, see INSPECT_REDISPLAY).
-    "meetings:meeting_create": row(OFFICES_200, OFFICES_200),
+    # again with its errors (400, see INSPECT_400).
+    "meetings:meeting_create": row(OFFICES_200, OFFICES_400),
     "meetings:meeting_detail": row(MEETING_200, ALL_405, pk="meeting"),
     "meetings:meeting_edit": row(ALL_405, MEETING_EDIT_302, pk="meeting"),
     "meetings:meeting_remark_add": row(ALL_405, MEETING_EDIT_302, pk="meeting"),
@@ -178,12 +178,12 @@ MATRIX = {
     # --- inspections ---
     "inspections:inspection_list": row(ALL_200, ALL_405),
     # Inspectors and offices with an enrolled commune in reach (the other district has one).
-    # Empty POST: the form again (unbound, see INSPECT_REDISPLAY).
-    "inspections:inspection_create": row("403 403 200 200 200 403 403", "403 403 200 200 200 403 403"),
+    # Empty POST: the form again with its errors (400, see INSPECT_400).
+    "inspections:inspection_create": row("403 403 200 200 200 403 403", "403 403 400 400 400 403 403"),
     # POST changes the status (none given here: redirect back).
     "inspections:inspection_detail": row(REACH_200, INSPECT_302, pk="inspection"),
-    "inspections:visit_create": row(INSPECT_200, INSPECT_REDISPLAY, pk="inspection"),
-    "inspections:finding_create": row(INSPECT_200, INSPECT_REDISPLAY, pk="visit"),
+    "inspections:visit_create": row(INSPECT_200, INSPECT_400, pk="inspection"),
+    "inspections:finding_create": row(INSPECT_200, INSPECT_400, pk="visit"),
     # The finding (and its photo) is on the school (education): the health department gets a 404.
     "inspections:finding_detail": row(SECTOR_200, ALL_405, pk="finding"),
     "inspections:photo_add": row(ALL_405, INSPECT_SECTOR_302, pk="finding"),  # no photo: message + redirect
@@ -192,9 +192,9 @@ MATRIX = {
     "inspections:finding_resolve": row(ALL_405, "403 404 302 404 403 404 403", pk="finding"),
     "inspections:photo_file": row(SECTOR_200, ALL_405, pk="photo", variant="variant"),
     # Everyone reaching the commune and the task's sector reads a task; only the commune (action.answer)
-    # or the task's owner answers it (an empty POST shows the unbound form again: 200); the office and
-    # the inspector may only verify (POST "verify"), so a plain answer from them is a 403.
-    "inspections:action_detail": row(SECTOR_200, "200 404 403 404 403 404 403", pk="action"),
+    # or the task's owner answers it (an empty POST gets the form back with its errors: 400); the office
+    # and the inspector may only verify (POST "verify"), so a plain answer from them is a 403.
+    "inspections:action_detail": row(SECTOR_200, "400 404 403 404 403 404 403", pk="action"),
     "inspections:action_evidence": row(SECTOR_200, ALL_405, pk="action"),  # the task has an evidence file
     # Addresses from before `reports` was split: a permanent redirect for everyone (the new page decides).
     "moved_dashboard": row(same("301"), same("308"), anonymous=("301", "308"), rest="district"),

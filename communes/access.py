@@ -23,7 +23,7 @@ session's directive) is the inspector's or the office's to move; the commune mov
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
@@ -34,9 +34,16 @@ from .models import AdministrativeUnit, Membership, Role, UnitLevel
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
-    from inspections.models import ActionItem
-
 _M = TypeVar("_M", bound=Model)
+
+
+class Task(Protocol):
+    """What the task rules read of a task (inspections.models.ActionItem; communes may not import it)."""
+
+    commune: AdministrativeUnit
+    owner_user_id: int | None
+    source: str
+    finding_id: int | None
 
 ALL_ROLES = frozenset(Role.values)
 
@@ -188,17 +195,17 @@ def check(user: User | AnonymousUser, action: str, unit: AdministrativeUnit) -> 
         raise PermissionDenied
 
 
-def may_answer_action(user: User | AnonymousUser, action: ActionItem) -> bool:
+def may_answer_action(user: User | AnonymousUser, action: Task) -> bool:
     """The commune answers its tasks (in progress, done); so does the user a task is assigned to."""
     return can(user, "action.answer", action.commune) or (user.is_authenticated and action.owner_user_id == user.pk)
 
 
-def may_verify_action(user: User | AnonymousUser, action: ActionItem) -> bool:
+def may_verify_action(user: User | AnonymousUser, action: Task) -> bool:
     """Verifying a done task, or changing a verified one, is the inspector's or the office's."""
     return can(user, "action.verify", action.commune)
 
 
-def may_set_due_date(user: User | AnonymousUser, action: ActionItem) -> bool:
+def may_set_due_date(user: User | AnonymousUser, action: Task) -> bool:
     """A task of the commune's own plan: anyone editing it; one set from above (an inspection's follow-up,
     a working session's directive): the inspector or the office only."""
     if action.source == OWN_PLAN and action.finding_id is None:

@@ -3,24 +3,32 @@
 Coordinates are handed to templates as strings: Vietnamese number formatting would otherwise write
 "142,0", which SVG does not read."""
 
+from __future__ import annotations
 
-def _n(value):
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reports.models import MonthlyReport
+
+
+def _n(value: float) -> str:
     return f"{value:.1f}"
 
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 640, 220, 40, 34, 10, 30
 
 
-def _x(index, count):
+def _x(index: int, count: int) -> float:
     span = WIDTH - PAD_LEFT - PAD_RIGHT
     return PAD_LEFT + (span * index / (count - 1) if count > 1 else span / 2)
 
 
-def _y(share):
+def _y(share: float) -> float:
     return PAD_TOP + (HEIGHT - PAD_TOP - PAD_BOTTOM) * (1 - share)
 
 
-def trajectory(reports):
+def trajectory(reports: Sequence[MonthlyReport]) -> dict[str, Any]:
     """Criteria met and sub-criteria met over time, as shares of their totals (0–100 %)."""
     count = len(reports)
     lines = {"criteria": [], "indicators": []}
@@ -58,7 +66,7 @@ def trajectory(reports):
     }
 
 
-def distribution(data):
+def distribution(data: Mapping[str, Any]) -> dict[str, Any]:
     """Each commune's value of a numeric sub-criterion as a dot on one axis, with the target line(s)."""
     values = data["values"]
     thresholds = [float(t.threshold) for t in data["targets"] if t.threshold is not None]
@@ -67,7 +75,7 @@ def distribution(data):
     span = (high - low) or 1
     width, height, pad = 600, 70, 20
 
-    def x(value):
+    def x(value: float) -> str:
         return _n(pad + (width - 2 * pad) * (value - low) / span)
 
     return {

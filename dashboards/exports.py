@@ -1,7 +1,11 @@
 """Tables out of the portal: CSV (streamed) and XLSX (written row by row to a temporary file)."""
 
+from __future__ import annotations
+
 import csv
 import tempfile
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
@@ -12,19 +16,24 @@ from communes import access
 from core.spreadsheets import safe_cell, xlsx_row
 from reports.models import IndicatorStatus
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from communes.models import AdministrativeUnit
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class _Echo:
-    def write(self, value):
+    def write(self, value: str) -> str:
         return value
 
 
-def csv_response(filename, headers, rows):
+def csv_response(filename: str, headers: Iterable[object], rows: Iterable[Iterable[object]]) -> StreamingHttpResponse:
     """Every cell goes through `safe_cell`: typed text never reaches a spreadsheet as a formula."""
     writer = csv.writer(_Echo())
 
-    def lines():
+    def lines() -> Iterator[str]:
         yield "\ufeff"  # lets Excel open the UTF-8 file with its Vietnamese letters intact
         yield writer.writerow([safe_cell(value) for value in headers])
         for row in rows:
@@ -35,7 +44,9 @@ def csv_response(filename, headers, rows):
     return response
 
 
-def xlsx_response(filename, headers, rows, title):
+def xlsx_response(
+    filename: str, headers: Iterable[object], rows: Iterable[Iterable[object]], title: str
+) -> FileResponse:
     """Every cell goes through `xlsx_row`: typed text is written as text, never as a formula."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
@@ -48,7 +59,9 @@ def xlsx_response(filename, headers, rows, title):
     return FileResponse(handle, as_attachment=True, filename=f"{filename}.xlsx", content_type=XLSX_TYPE)
 
 
-def table_response(fmt, filename, headers, rows, title):
+def table_response(
+    fmt: str, filename: str, headers: Iterable[object], rows: Iterable[Iterable[object]], title: str
+) -> StreamingHttpResponse | FileResponse:
     headers = [str(h) for h in headers]
     if fmt == "xlsx":
         return xlsx_response(filename, headers, rows, title)
@@ -78,16 +91,16 @@ LONG_HEADERS = [
 XLSX_MAX_ROWS = 1_048_575
 
 
-def _long_statuses(unit, departments):
+def _long_statuses(unit: AdministrativeUnit, departments: set[str] | None) -> QuerySet[IndicatorStatus]:
     statuses = IndicatorStatus.objects.filter(report__commune__path__startswith=unit.path)
     return access.limit_to_sectors(statuses, departments)
 
 
-def long_count(unit, departments=None):
+def long_count(unit: AdministrativeUnit, departments: set[str] | None = None) -> int:
     return _long_statuses(unit, departments).count()
 
 
-def long_rows(unit, departments=None):
+def long_rows(unit: AdministrativeUnit, departments: set[str] | None = None) -> Iterator[tuple[object, ...]]:
     """Every sub-criterion value of every report below `unit`, one row each, read in chunks; for a
     department (`departments`, see access.sector_departments) only the sub-criteria of its criteria."""
     statuses = (

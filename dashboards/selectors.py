@@ -1,8 +1,12 @@
 """Reads behind the dashboards. Each page costs a fixed number of queries, whatever the number of
 communes or months: numbers come from the summaries stored on each report, never from a query per row."""
 
+from __future__ import annotations
+
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +17,10 @@ from criteria.models import Criterion, Enrolment, IndicatorTarget
 from inspections.selectors import actions_of_commune, latest_findings
 from reports.models import IndicatorStatus, MonthlyReport, ReportingPeriod, ReportStatus
 from reports.selectors import disputed_pairs
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django_stubs_ext import StrPromise
 
 SUBMITTED = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
 # What the office sees as a commune's state for a period (symbol + label, readable without colour).
@@ -26,7 +34,7 @@ STATES = {
 }
 
 
-def state_of(report):
+def state_of(report: MonthlyReport | None) -> str:
     if report is None:
         return "missing"
     if report.status == ReportStatus.SUBMITTED:
@@ -43,36 +51,36 @@ class OverviewRow:
     disputed: int = 0
 
     @property
-    def state(self):
+    def state(self) -> str:
         return state_of(self.report)
 
     @property
-    def state_symbol(self):
+    def state_symbol(self) -> str:
         return STATES[self.state][0]
 
     @property
-    def state_label(self):
+    def state_label(self) -> StrPromise:
         return STATES[self.state][1]
 
     @property
-    def shows_numbers(self):
+    def shows_numbers(self) -> bool:
         return self.report is not None and self.report.status != ReportStatus.DRAFT
 
-    def change(self, attribute):
+    def change(self, attribute: str) -> int | None:
         if not (self.shows_numbers and self.previous and self.previous.status != ReportStatus.DRAFT):
             return None
-        return getattr(self.report, attribute) - getattr(self.previous, attribute)
+        return getattr(self.report, attribute) - getattr(self.previous, attribute)  # type: ignore[no-any-return]
 
     @property
-    def criteria_change(self):
+    def criteria_change(self) -> int | None:
         return self.change("criteria_met")
 
     @property
-    def indicators_change(self):
+    def indicators_change(self) -> int | None:
         return self.change("indicators_met")
 
     @property
-    def completeness(self):
+    def completeness(self) -> int:
         if not self.report or not self.report.indicators_total:
             return 0
         return round(100 * self.report.indicators_answered / self.report.indicators_total)
@@ -85,7 +93,7 @@ class Overview:
     rows: list = field(default_factory=list)
 
     @property
-    def totals(self):
+    def totals(self) -> dict[str, int]:
         states = Counter(row.state for row in self.rows)
         submitted = sum(1 for row in self.rows if row.report and row.report.status in SUBMITTED)
         late = sum(1 for row in self.rows if row.report and row.report.status in SUBMITTED and row.report.is_late)
@@ -103,12 +111,12 @@ class Overview:
         }
 
 
-def previous_period(period):
+def previous_period(period: ReportingPeriod) -> ReportingPeriod | None:
     year, month = (period.year, period.month - 1) if period.month > 1 else (period.year - 1, 12)
     return ReportingPeriod.objects.filter(year=year, month=month).first()
 
 
-def enrolled_communes(unit):
+def enrolled_communes(unit: AdministrativeUnit) -> list[Enrolment]:
     """Active enrolments of the communes at or below `unit`, with their communes (one query)."""
     return list(
         Enrolment.objects.filter(active=True, commune__path__startswith=unit.path, commune__level=UnitLevel.COMMUNE)
@@ -117,7 +125,9 @@ def enrolled_communes(unit):
     )
 
 
-def _reports_by_commune(period, unit, *fields):
+def _reports_by_commune(
+    period: ReportingPeriod | None, unit: AdministrativeUnit, *fields: str
+) -> dict[int, MonthlyReport]:
     """{commune id: report} of `period` below `unit`; `fields` limits the columns read."""
     if period is None:
         return {}
@@ -126,7 +136,7 @@ def _reports_by_commune(period, unit, *fields):
     return {r.commune_id: r for r in reports}
 
 
-def overview(unit, period, *, compare=True):
+def overview(unit: AdministrativeUnit, period: ReportingPeriod, *, compare: bool = True) -> Overview:
     """Every enrolled commune below `unit` with its report for `period` and, with `compare`, the previous
     month's report and the sub-criteria disputed by inspections."""
     current = _reports_by_commune(period, unit)
@@ -146,7 +156,7 @@ def overview(unit, period, *, compare=True):
     )
 
 
-def criteria_of(overview_rows, departments=None):
+def criteria_of(overview_rows: Iterable[OverviewRow], departments: set[str] | None = None) -> list[Criterion]:
     """The criteria of the set most communes report against (the matrix's columns); for a department
     (`departments`, see access.sector_departments) only the criteria it is responsible for."""
     sets = Counter(row.enrolment.criteria_set_id for row in overview_rows)
@@ -163,7 +173,16 @@ MATRIX_SORTS = {
 }
 
 
-def matrix(unit, period, *, criterion=None, zone="", state="", sort="name", departments=None):
+def matrix(
+    unit: AdministrativeUnit,
+    period: ReportingPeriod,
+    *,
+    criterion: int | None = None,
+    zone: str = "",
+    state: str = "",
+    sort: str = "name",
+    departments: set[str] | None = None,
+) -> dict[str, Any]:
     """Rows of (overview row, [cell per criterion]); a cell is "met", "unmet" or "none" (not reported)."""
     data = overview(unit, period)
     criteria = criteria_of(data.rows, departments)
@@ -183,7 +202,7 @@ def matrix(unit, period, *, criterion=None, zone="", state="", sort="name", depa
     return {"overview": data, "criteria": criteria, "columns": columns, "table": table, "zones": zones}
 
 
-def commune_page(commune, *, departments=None):
+def commune_page(commune: AdministrativeUnit, *, departments: set[str] | None = None) -> dict[str, Any]:
     """Trajectory (stored summaries of every report), the latest report's criteria, open actions.
 
     A department (`departments`, see access.sector_departments) gets only its criteria's detail."""
@@ -215,7 +234,7 @@ def commune_page(commune, *, departments=None):
     }
 
 
-def criterion_page(unit, period, criterion):
+def criterion_page(unit: AdministrativeUnit, period: ReportingPeriod, criterion: Criterion) -> dict[str, Any]:
     """For one criterion: each commune's status, and every numeric sub-criterion's values vs target."""
     data = overview(unit, period)
     reports = [row.report for row in data.rows if row.shows_numbers]
@@ -245,7 +264,7 @@ def criterion_page(unit, period, criterion):
     return {"overview": data, "rows": rows, "distributions": distributions}
 
 
-def rollup(unit, period, *, departments=None):
+def rollup(unit: AdministrativeUnit, period: ReportingPeriod, *, departments: set[str] | None = None) -> dict[str, Any]:
     """Per child unit (district) of `unit`: communes enrolled, reporting, at the standard; missed criteria
     (for a department, among its own criteria only)."""
     data = overview(unit, period, compare=False)
@@ -268,8 +287,10 @@ def rollup(unit, period, *, departments=None):
     return {"overview": data, "lines": [line for line in lines if line["enrolled"]], "most_missed": most_missed}
 
 
-def _rollup_line(unit, rows, criteria, missed):
-    reporting = [r for r in rows if r.report and r.report.status in SUBMITTED]
+def _rollup_line(
+    unit: AdministrativeUnit, rows: Sequence[OverviewRow], criteria: dict[int, Criterion], missed: Counter[int]
+) -> dict[str, Any]:
+    reporting: list[Any] = [r for r in rows if r.report and r.report.status in SUBMITTED]  # rows with a report
     standard = [r for r in reporting if r.report.criteria_met == r.report.criteria_total]
     local = Counter()
     for r in reporting:
@@ -286,7 +307,7 @@ def _rollup_line(unit, rows, criteria, missed):
     }
 
 
-def dashboard_units(user):
+def dashboard_units(user: User | AnonymousUser) -> list[AdministrativeUnit]:
     """Units whose dashboard the user may open (their own units with a dashboard role), highest first."""
     units = [m.unit for m in access.memberships_of(user) if access.can(user, "dashboard.view", m.unit)]
     return sorted(set(units), key=lambda u: (u.path.count("/"), u.name))

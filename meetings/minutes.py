@@ -4,10 +4,13 @@ Rendered from a dedicated print template with fonts read from disk (a Celery wor
 The same source renders to the same bytes, so the file's SHA-256 names it and nothing is stored twice.
 """
 
+from __future__ import annotations
+
 import hashlib
 import logging
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
@@ -17,6 +20,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import Meeting, MinutesState
+
+if TYPE_CHECKING:
+    from communes.models import AdministrativeUnit
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +35,7 @@ FONT_FILES = {
 
 
 @cache
-def font_faces():
+def font_faces() -> str:
     """@font-face rules pointing at the shipped Liberation Serif files (file:// URLs, no HTTP)."""
     rules = []
     for (weight, style), name in FONT_FILES.items():
@@ -43,14 +49,14 @@ def font_faces():
     return "\n".join(rules)
 
 
-def _place_name(unit):
+def _place_name(unit: AdministrativeUnit) -> str:
     for prefix in ("Xã ", "Phường ", "Thị trấn "):
         if unit.name.startswith(prefix):
             return unit.name[len(prefix) :]
     return unit.name
 
 
-def minutes_context(meeting):
+def minutes_context(meeting: Meeting) -> dict[str, Any]:
     start = timezone.localtime(meeting.started_at)
     end = timezone.localtime(meeting.ended_at) if meeting.ended_at else None
     owner = meeting.issuing_unit
@@ -74,12 +80,12 @@ def minutes_context(meeting):
     }
 
 
-def minutes_html(meeting):
+def minutes_html(meeting: Meeting) -> str:
     with translation.override("vi"):
         return render_to_string("meetings/minutes_pdf.html", minutes_context(meeting))
 
 
-def minutes_pdf(meeting):
+def minutes_pdf(meeting: Meeting) -> tuple[bytes, str]:
     """(pdf bytes, sha256 hex) for the meeting as it is now."""
     from weasyprint import HTML
 
@@ -87,7 +93,7 @@ def minutes_pdf(meeting):
     return pdf, hashlib.sha256(pdf).hexdigest()
 
 
-def minutes_render(meeting_id):
+def minutes_render(meeting_id: int) -> str | None:
     """Render the meeting's current version; store the PDF under its hash (the same bytes are stored once).
 
     Safe to run twice: a render of an older version does not overwrite a newer one.

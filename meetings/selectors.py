@@ -1,6 +1,9 @@
 """Reading working sessions: who sees which, and whether their minutes are late."""
 
+from __future__ import annotations
+
 import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone
@@ -11,13 +14,17 @@ from core import outbox
 from .models import RENDERING, Meeting
 from .tasks import render_minutes
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.db.models import QuerySet
 
-def meetings_visible_to(user):
+
+def meetings_visible_to(user: User | AnonymousUser) -> QuerySet[Meeting]:
     """Sessions of communes the user reaches with a role that may read minutes (others: 404)."""
     return access.scope_by_action(Meeting.objects.all(), user, "meeting.view", unit_field="commune")
 
 
-def minutes_overdue(meeting, now=None):
+def minutes_overdue(meeting: Meeting, now: datetime.datetime | None = None) -> bool:
     """Minutes still pending or stale longer than a render takes: the meeting page offers a retry."""
     if meeting.pdf_state not in RENDERING:
         return False

@@ -1,8 +1,10 @@
 """Telling a person something: an inbox entry, and a mail when they have an address."""
 
-from collections.abc import Iterable
+from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.utils import timezone
 
 from core import outbox
@@ -10,8 +12,11 @@ from core import outbox
 from .models import Notification
 from .tasks import send_notification_email
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def notify(*, users: Iterable[AbstractBaseUser], kind: str, params: dict, url: str = "") -> list[Notification]:
+
+def notify(*, users: Iterable[User], kind: str, params: dict, url: str = "") -> list[Notification]:
     """An inbox entry per user (a kind registered in notifications.texts and its parameters, worded in the
     reader's language), and an email to those with an address once the transaction commits (through the
     outbox: a broker that is down delays the mail, it neither fails the request nor loses the mail)."""
@@ -22,7 +27,7 @@ def notify(*, users: Iterable[AbstractBaseUser], kind: str, params: dict, url: s
     return created
 
 
-def notification_mark_read(*, user: AbstractBaseUser, notification_ids: list[int] | None = None) -> int:
+def notification_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
     unread = Notification.objects.filter(user=user, read_at=None)
     if notification_ids is not None:
         unread = unread.filter(pk__in=notification_ids)

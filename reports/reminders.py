@@ -6,12 +6,16 @@ second worker never sends it again. A sender that crashed after claiming leaves 
 which is taken over after REMINDER_CLAIM_TIMEOUT_SECONDS.
 """
 
+from __future__ import annotations
+
 import datetime
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,15 +37,15 @@ class PlannedReminder:
     late_communes: tuple = ()
 
 
-def _kinds_by_offset():
+def _kinds_by_offset() -> dict[int, str]:
     return {offset: kind for kind, offset in settings.REMINDER_OFFSETS.items()}
 
 
-def _local_deadline_date(period):
+def _local_deadline_date(period: ReportingPeriod) -> datetime.date:
     return timezone.localtime(period.deadline).date()
 
 
-def due_periods(today):
+def due_periods(today: datetime.date) -> list[tuple[ReportingPeriod, str]]:
     """(period, kind) pairs whose reminder day is `today`, from the configured offsets."""
     offsets = _kinds_by_offset()
     low, high = today + datetime.timedelta(days=min(offsets)), today + datetime.timedelta(days=max(offsets))
@@ -57,7 +61,7 @@ def due_periods(today):
     return pairs
 
 
-def missing_communes(period):
+def missing_communes(period: ReportingPeriod) -> QuerySet[AdministrativeUnit]:
     """Enrolled communes that have not submitted their report for the period."""
     done = MonthlyReport.objects.filter(period=period, status__in=DONE_STATUSES).values("commune_id")
     return (
@@ -69,7 +73,7 @@ def missing_communes(period):
     )
 
 
-def _offices_over(communes):
+def _offices_over(communes: Iterable[AdministrativeUnit]) -> dict[AdministrativeUnit, list[AdministrativeUnit]]:
     """{office unit: [its late communes]} for every unit with an office membership above them."""
     offices = {}
     units = {m.unit for m in Membership.objects.filter(role=Role.OFFICE).select_related("unit")}
@@ -80,7 +84,7 @@ def _offices_over(communes):
     return offices
 
 
-def plan(today):
+def plan(today: datetime.date) -> list[PlannedReminder]:
     """Every reminder due on `today` (not yet stored)."""
     planned = []
     for period, kind in due_periods(today):
@@ -92,7 +96,7 @@ def plan(today):
     return planned
 
 
-def store(planned, today):
+def store(planned: Iterable[PlannedReminder], today: datetime.date) -> None:
     """Create the reminder rows (one per channel); rows that exist already are left alone."""
     rows = [
         Reminder(unit=p.unit, period=p.period, kind=p.kind, channel=channel.name, due_on=today)
@@ -102,7 +106,7 @@ def store(planned, today):
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)
 
 
-def claimable(now=None):
+def claimable(now: datetime.datetime | None = None) -> QuerySet[Reminder]:
     now = now or timezone.now()
     stale = now - datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
     return Reminder.objects.filter(
@@ -112,13 +116,13 @@ def claimable(now=None):
     )
 
 
-def claim(reminder_id, now=None):
+def claim(reminder_id: int, now: datetime.datetime | None = None) -> bool:
     """Take the reminder for sending; False when another sender has it or it is done."""
     now = now or timezone.now()
     return bool(claimable(now).filter(pk=reminder_id).update(state=ReminderState.SENDING, claimed_at=now))
 
 
-def message_for(reminder):
+def message_for(reminder: Reminder) -> dict[str, Any]:
     """The reminder's content as plain values (stored with an inbox entry, worded per reader).
 
     Days are counted from the reminder's own day (the run's date), never from the clock.
@@ -153,7 +157,7 @@ def message_for(reminder):
     return message
 
 
-def send(reminder_id, now=None):
+def send(reminder_id: int, now: datetime.datetime | None = None) -> str | None:
     """Deliver one claimed-or-claimable reminder. Returns the final state (or None if not ours)."""
     now = now or timezone.now()
     if not claim(reminder_id, now):
@@ -177,7 +181,7 @@ def send(reminder_id, now=None):
     return state
 
 
-def _tell_office_nobody_to_remind(reminder):
+def _tell_office_nobody_to_remind(reminder: Reminder) -> None:
     """A commune nobody can be reminded in is reported to its office (once per period)."""
     if reminder.kind == ReminderKind.DIGEST:
         return
@@ -194,14 +198,14 @@ def _tell_office_nobody_to_remind(reminder):
     )
 
 
-def _finish(reminder, state, now):
+def _finish(reminder: Reminder, state: str, now: datetime.datetime) -> str:
     reminder.state = state
     reminder.sent_at = now if state == ReminderState.SENT else None
     reminder.save(update_fields=["state", "sent_at", "recipients"])
     return state
 
 
-def _retry_later(reminder, error, now):
+def _retry_later(reminder: Reminder, error: OSError, now: datetime.datetime) -> str:
     reminder.attempts += 1
     reminder.last_error = f"{error.__class__.__name__}: {error}"[:2000]
     if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
@@ -213,7 +217,12 @@ def _retry_later(reminder, error, now):
     return reminder.state
 
 
-def run(today=None, *, dry_run=False, deliver=None):
+def run(
+    today: datetime.date | None = None,
+    *,
+    dry_run: bool = False,
+    deliver: Callable[[list[int]], object] | None = None,
+) -> tuple[list[PlannedReminder], list[int] | list[tuple[int, str | None]]]:
     """The daily job: plan and store today's reminders, then send every claimable one.
 
     `deliver(ids)` hands the sending to someone else (the Celery task queues one task per id);

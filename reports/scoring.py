@@ -1,14 +1,25 @@
 """How a report's numbers are derived: plain functions, shared by the form preview and the services."""
 
+from __future__ import annotations
+
+import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
 from criteria.summary import summary_line
 
+if TYPE_CHECKING:
+    from criteria.models import Indicator, IndicatorTarget
 
-def derive_met(indicator, target, value, declared_met):
+
+def derive_met(
+    indicator: Indicator, target: IndicatorTarget | None, value: Decimal | None, declared_met: bool | None
+) -> bool | None:
     """A sub-criterion with a threshold is met by its value; one without is declared.
 
     With a threshold but no target for the commune's zone (`Indicator.target_for` gives None), it
@@ -16,15 +27,23 @@ def derive_met(indicator, target, value, declared_met):
     if indicator.has_threshold:
         if target is None:
             return None
-        return indicator.is_met_by(value, target.threshold)
+        return indicator.is_met_by(value, target.threshold)  # type: ignore[no-any-return]  # models are not annotated
     return declared_met
 
 
-def is_answered(indicator, value, declared_met):
+def is_answered(indicator: Indicator, value: Decimal | None, declared_met: bool | None) -> bool:
     return value is not None if indicator.has_threshold else declared_met is not None
 
 
-def submission_gaps(indicator, *, value, declared_met, met, responsible_person, planned_date):
+def submission_gaps(
+    indicator: Indicator,
+    *,
+    value: Decimal | None,
+    declared_met: bool | None,
+    met: bool | None,
+    responsible_person: str | None,
+    planned_date: datetime.date | None,
+) -> list[tuple[str, str]]:
     """What one sub-criterion still lacks before the report can be submitted: [(part, message)], where
     part is "result", "person" or "planned". A result is needed; one not met needs a person responsible
     and a planned date. The form (field errors) and the submit service (a list) both ask here."""
@@ -49,7 +68,7 @@ class Summary:
     met_criteria: tuple = ()
 
     @property
-    def line(self):
+    def line(self) -> str:
         return summary_line(
             criteria_met=self.criteria_met,
             criteria_total=self.criteria_total,
@@ -57,7 +76,7 @@ class Summary:
             indicators_total=self.indicators_total,
         )
 
-    def as_fields(self):
+    def as_fields(self) -> dict[str, Any]:
         return {
             "criteria_total": self.criteria_total,
             "criteria_met": self.criteria_met,
@@ -68,7 +87,7 @@ class Summary:
         }
 
 
-def summarize(results):
+def summarize(results: Iterable[tuple[int, bool | None, bool]]) -> Summary:
     """`results`: (criterion key, met, answered) per sub-criterion. A criterion is met when all are.
 
     The key is what `met_criteria` lists (the services pass the criterion's number)."""

@@ -1,6 +1,12 @@
 """Reads of the reporting loop, always scoped to what the asking user may see."""
 
-from django.db.models import Prefetch
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from communes import access
@@ -11,12 +17,21 @@ from inspections.selectors import open_shortcomings
 from .models import IndicatorStatus, MonthlyReport, ReportingPeriod
 from .services import period_current
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django_stubs_ext import StrOrPromise
 
-def reports_visible_to(user):
+    from criteria.models import Criterion
+
+    # A recorded change: (when, who, what, field label, old value, new value).
+    Change = tuple[datetime.datetime, User | None, str, StrOrPromise, Any, Any]
+
+
+def reports_visible_to(user: User | AnonymousUser) -> QuerySet[MonthlyReport]:
     return access.scope_by_unit(MonthlyReport.objects.all(), user, unit_field="commune")
 
 
-def get_report(user, pk, action="unit.view"):
+def get_report(user: User | AnonymousUser, pk: int, action: str = "unit.view") -> MonthlyReport:
     """The report if the user may see it (else 404) and may do `action` on it (else 403)."""
     report = (
         reports_visible_to(user)
@@ -30,8 +45,9 @@ def get_report(user, pk, action="unit.view"):
     return report
 
 
-def report_statuses(report, departments=None):
+def report_statuses(report: MonthlyReport, departments: set[str] | None = None) -> list[IndicatorStatus]:
     """The report's statuses in order, each with `.target` (for the commune's zone) attached."""
+    statuses: QuerySet[IndicatorStatus] | list[IndicatorStatus]  # the query, then the list it reads
     statuses = IndicatorStatus.objects.filter(report=report).select_related("indicator", "indicator__criterion")
     statuses = access.limit_to_sectors(statuses, departments)
     statuses = list(
@@ -40,17 +56,17 @@ def report_statuses(report, departments=None):
         ).order_by("indicator__criterion__number", "indicator__position")
     )
     for status in statuses:
-        status.target = status.indicator.target_for(report.zone)
+        status.target = status.indicator.target_for(report.zone)  # type: ignore[attr-defined]  # for the page
     return statuses
 
 
-def zone_unmatched(statuses):
+def zone_unmatched(statuses: Iterable[IndicatorStatus]) -> list[str]:
     """Codes of the sub-criteria (of `report_statuses`) that have targets, but none for the report's
     zone: the commune is enrolled without a zone its set defines, so they cannot be judged."""
-    return [s.indicator.code for s in statuses if s.target is None and s.indicator.targets.all()]
+    return [s.indicator.code for s in statuses if s.target is None and s.indicator.targets.all()]  # type: ignore[attr-defined]
 
 
-def reports_of_commune(commune):
+def reports_of_commune(commune: AdministrativeUnit) -> QuerySet[MonthlyReport]:
     return (
         MonthlyReport.objects.filter(commune=commune)
         .select_related("period")
@@ -58,7 +74,9 @@ def reports_of_commune(commune):
     )
 
 
-def period_overview(user, period):
+def period_overview(
+    user: User | AnonymousUser, period: ReportingPeriod
+) -> list[tuple[AdministrativeUnit, MonthlyReport | None]]:
     """Each enrolled commune the user sees, with its report for the period (or None), ordered by name."""
     communes = list(
         access.communes_visible_to(user)
@@ -72,7 +90,7 @@ def period_overview(user, period):
     return [(commune, reports.get(commune.pk)) for commune in communes]
 
 
-def period_from_query(query):
+def period_from_query(query: Mapping[str, str]) -> ReportingPeriod:
     """The period a page's query string asks for ("period=2021-4", or "year=2021&month=4"), when it exists;
     else the current one. Anything malformed is the current period, never an error."""
     year, month = query.get("year", ""), query.get("month", "")
@@ -85,11 +103,11 @@ def period_from_query(query):
     return period_current()
 
 
-def recent_periods(limit=24):
+def recent_periods(limit: int = 24) -> QuerySet[ReportingPeriod]:
     return ReportingPeriod.objects.order_by("-year", "-month")[:limit]
 
 
-def periods_with_movable_deadline(user, periods):
+def periods_with_movable_deadline(user: User | AnonymousUser, periods: Iterable[ReportingPeriod]) -> set[int]:
     """The ids of `periods` whose deadline `user` may move, in a fixed number of queries (not one per period).
 
     A period is shared: it covers every commune with an active enrolment and every commune that already
@@ -105,7 +123,7 @@ def periods_with_movable_deadline(user, periods):
     return ids - set(blocked)
 
 
-def may_move_deadline(user, period):
+def may_move_deadline(user: User | AnonymousUser, period: ReportingPeriod) -> bool:
     return period.pk in periods_with_movable_deadline(user, [period])
 
 
@@ -113,7 +131,7 @@ REPORT_TRACKED = ("status", "submitted_at", "is_late", "review_comment", "criter
 STATUS_TRACKED = ("value", "text_value", "declared_met", "met", "note", "responsible_person", "planned_date")
 
 
-def _diffs(records, fields, describe):
+def _diffs(records: Iterable[Any], fields: Iterable[str], describe: Callable[[Any], str]) -> list[Change]:
     """Consecutive history records of each object → [(when, who, what, field label, old, new)]."""
     changes, previous = [], {}
     for record in records:
@@ -130,7 +148,7 @@ def _diffs(records, fields, describe):
     return changes
 
 
-def report_changes(report, departments=None):
+def report_changes(report: MonthlyReport, departments: set[str] | None = None) -> list[Change]:
     """Every recorded change to the report and its sub-criteria, newest first."""
     report_records = (
         MonthlyReport.history.filter(id=report.pk).select_related("history_user").order_by("history_date", "history_id")
@@ -146,7 +164,7 @@ def report_changes(report, departments=None):
     return sorted(changes, key=lambda c: c[0], reverse=True)
 
 
-def latest_report(commune):
+def latest_report(commune: AdministrativeUnit) -> MonthlyReport | None:
     return (
         MonthlyReport.objects.filter(commune=commune)
         .select_related("period", "criteria_set")
@@ -155,7 +173,7 @@ def latest_report(commune):
     )
 
 
-def unmet_criteria(report):
+def unmet_criteria(report: MonthlyReport) -> list[Criterion]:
     """Criteria of the report with at least one sub-criterion not met (or not answered)."""
     statuses = IndicatorStatus.objects.filter(report=report).select_related("indicator__criterion")
     unmet = {}
@@ -165,7 +183,7 @@ def unmet_criteria(report):
     return [unmet[n] for n in sorted(unmet)]
 
 
-def disputed_pairs(reports):
+def disputed_pairs(reports: Sequence[MonthlyReport]) -> set[tuple[int, int]]:
     """{(commune id, indicator id)}: sub-criteria a report declares met while an inspection found a
     shortcoming not yet resolved by the office ("disputed by inspection"). Two queries at most."""
     pairs = open_shortcomings([r.commune_id for r in reports])

@@ -1,5 +1,11 @@
 """Writes of the reporting loop: periods, monthly reports, their review, and notifications."""
 
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -29,6 +35,13 @@ from .models import (
     default_deadline,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.core.files import File
+
+    from communes.models import AdministrativeUnit
+    from criteria.models import CriteriaSet
+
 ANSWER_FIELDS = ("value", "text_value", "declared_met", "note", "responsible_person", "planned_date")
 
 
@@ -43,29 +56,31 @@ class ReportConflict(ReportError, ConflictError):
 # --- Periods ---------------------------------------------------------------------------------
 
 
-def period_for(year, month):
+def period_for(year: int, month: int) -> ReportingPeriod:
     period, _created = ReportingPeriod.objects.get_or_create(
         year=year, month=month, defaults={"deadline": default_deadline(year, month)}
     )
     return period
 
 
-def period_current(now=None):
+def period_current(now: datetime.datetime | None = None) -> ReportingPeriod:
     today = timezone.localtime(now or timezone.now()).date()
     return period_for(today.year, today.month)
 
 
-def periods_ensure_ahead(*, today=None, months_ahead=1):
+def periods_ensure_ahead(*, today: datetime.date | None = None, months_ahead: int = 1) -> list[ReportingPeriod]:
     """Make sure this month's period and the next `months_ahead` exist (idempotent)."""
     today = today or timezone.localdate()
     first = today.replace(day=1)
     return [period_for(d.year, d.month) for d in (first + relativedelta(months=i) for i in range(months_ahead + 1))]
 
 
-def period_move_deadline(*, period, deadline, user, reason):
+def period_move_deadline(
+    *, period: ReportingPeriod, deadline: datetime.datetime, user: User, reason: str
+) -> ReportingPeriod:
     if not reason.strip():
         raise ReportError(_("Cần nêu lý do điều chỉnh hạn nộp."))
-    period._change_reason = reason.strip()
+    period._change_reason = reason.strip()  # type: ignore[attr-defined]  # read by simple_history
     period, _updated = model_update(
         instance=period,
         fields=["deadline", "deadline_note"],
@@ -77,7 +92,7 @@ def period_move_deadline(*, period, deadline, user, reason):
 # --- Opening and filling a report ----------------------------------------------------------
 
 
-def _statuses_with_targets(report):
+def _statuses_with_targets(report: MonthlyReport) -> list[IndicatorStatus]:
     return list(
         report.statuses.select_related("indicator", "indicator__criterion").prefetch_related(
             Prefetch("indicator__targets", queryset=IndicatorTarget.objects.all())
@@ -85,7 +100,9 @@ def _statuses_with_targets(report):
     )
 
 
-def _previous_statuses(commune, period, criteria_set):
+def _previous_statuses(
+    commune: AdministrativeUnit, period: ReportingPeriod, criteria_set: CriteriaSet
+) -> dict[int, IndicatorStatus]:
     latest = (
         MonthlyReport.objects.filter(commune=commune, criteria_set=criteria_set)
         .filter(Q(period__year__lt=period.year) | Q(period__year=period.year, period__month__lt=period.month))
@@ -97,7 +114,7 @@ def _previous_statuses(commune, period, criteria_set):
     return {s.indicator_id: s for s in latest.statuses.all()}
 
 
-def report_open(*, commune, period):
+def report_open(*, commune: AdministrativeUnit, period: ReportingPeriod) -> MonthlyReport:
     """The commune's report for the period, created (pre-filled from the previous one) if needed."""
     report = MonthlyReport.objects.filter(commune=commune, period=period).first()
     if report:
@@ -129,7 +146,7 @@ def report_open(*, commune, period):
     return report
 
 
-def _derive(report, status):
+def _derive(report: MonthlyReport, status: IndicatorStatus) -> bool:
     """Set the status's `met` from its answer; True when it changed."""
     met = scoring.derive_met(
         status.indicator, status.indicator.target_for(report.zone), status.value, status.declared_met
@@ -139,7 +156,7 @@ def _derive(report, status):
     return changed
 
 
-def _recompute(report, statuses=None):
+def _recompute(report: MonthlyReport, statuses: Sequence[IndicatorStatus] | None = None) -> scoring.Summary:
     """Derive each status's `met` and store the report's summary (history only on change)."""
     statuses = statuses if statuses is not None else _statuses_with_targets(report)
     for status in statuses:
@@ -152,7 +169,15 @@ def _recompute(report, statuses=None):
     return summary
 
 
-def report_save(*, report, user, answers, expected_version, evidence=None, statuses=None):
+def report_save(
+    *,
+    report: MonthlyReport,
+    user: User,
+    answers: Mapping[int, Mapping[str, Any]],
+    expected_version: int,
+    evidence: Mapping[int, Iterable[File]] | None = None,
+    statuses: Sequence[IndicatorStatus] | None = None,
+) -> MonthlyReport:
     """Save a draft: `answers` maps status id → {field: value}; `evidence` maps status id → [files].
 
     Optimistic locking: the save goes through only if nobody saved since `expected_version`.
@@ -200,7 +225,7 @@ def report_save(*, report, user, answers, expected_version, evidence=None, statu
                 EvidenceFile.objects.create(
                     status=status,
                     file=upload,
-                    original_name=upload.name[:255],
+                    original_name=(upload.name or "")[:255],
                     kind=kind,
                     size=upload.size,
                     uploaded_by=user,
@@ -209,7 +234,9 @@ def report_save(*, report, user, answers, expected_version, evidence=None, statu
     return report
 
 
-def submission_problems(report, statuses=None):
+def submission_problems(
+    report: MonthlyReport, statuses: Iterable[IndicatorStatus] | None = None
+) -> list[tuple[IndicatorStatus, str]]:
     """Why the report cannot be submitted yet: [(status, message)]; empty when complete."""
     problems = []
     for status in statuses if statuses is not None else _statuses_with_targets(report):
@@ -238,7 +265,13 @@ TRANSITIONS = {
 SUBMIT_ACTIONS = (ReportEvent.Action.SUBMIT, ReportEvent.Action.RESUBMIT)
 
 
-def _transition(report, action, user, comment="", now=None):
+def _transition(
+    report: MonthlyReport,
+    action: ReportEvent.Action,
+    user: User,
+    comment: str = "",
+    now: datetime.datetime | None = None,
+) -> MonthlyReport:
     allowed_from, to_status = TRANSITIONS[action]
     now = now or timezone.now()
     with transaction.atomic():
@@ -262,7 +295,7 @@ def _transition(report, action, user, comment="", now=None):
         else:
             locked.reviewed_at, locked.reviewed_by, locked.review_comment = now, user, comment
             fields += ["reviewed_at", "reviewed_by", "review_comment"]
-        locked._change_reason = f"{action}: {comment}"[:100]
+        locked._change_reason = f"{action}: {comment}"[:100]  # type: ignore[attr-defined]  # read by simple_history
         locked.save(update_fields=fields)
         ReportEvent.objects.create(
             report=locked,
@@ -277,7 +310,7 @@ def _transition(report, action, user, comment="", now=None):
     return locked
 
 
-def _report_params(report, **extra):
+def _report_params(report: MonthlyReport, **extra: Any) -> dict[str, Any]:
     return {
         "commune": report.commune.name,
         "period": str(report.period),
@@ -289,7 +322,13 @@ def _report_params(report, **extra):
     }
 
 
-def report_submit(*, report, user, now=None, statuses=None):
+def report_submit(
+    *,
+    report: MonthlyReport,
+    user: User,
+    now: datetime.datetime | None = None,
+    statuses: Sequence[IndicatorStatus] | None = None,
+) -> MonthlyReport:
     """Submit a complete report; `statuses` as `report_save` passes them (read once per request)."""
     problems = submission_problems(report, statuses)
     if problems:
@@ -307,7 +346,9 @@ def report_submit(*, report, user, now=None, statuses=None):
     return report
 
 
-def report_return(*, report, user, reason, now=None):
+def report_return(
+    *, report: MonthlyReport, user: User, reason: str, now: datetime.datetime | None = None
+) -> MonthlyReport:
     if not reason.strip():
         raise ReportError(_("Cần ghi lý do trả lại báo cáo."))
     report = _transition(report, ReportEvent.Action.RETURN, user, reason.strip(), now)
@@ -315,13 +356,17 @@ def report_return(*, report, user, reason, now=None):
     return report
 
 
-def report_accept(*, report, user, comment="", now=None):
+def report_accept(
+    *, report: MonthlyReport, user: User, comment: str = "", now: datetime.datetime | None = None
+) -> MonthlyReport:
     report = _transition(report, ReportEvent.Action.ACCEPT, user, comment.strip(), now)
     _notify_commune(report, "report_accepted", comment.strip())
     return report
 
 
-def report_reopen(*, report, user, reason, now=None):
+def report_reopen(
+    *, report: MonthlyReport, user: User, reason: str, now: datetime.datetime | None = None
+) -> MonthlyReport:
     if not reason.strip():
         raise ReportError(_("Cần ghi lý do mở lại báo cáo đã duyệt."))
     report = _transition(report, ReportEvent.Action.REOPEN, user, reason.strip(), now)
@@ -332,7 +377,7 @@ def report_reopen(*, report, user, reason, now=None):
 # --- Notifications ---------------------------------------------------------------------------
 
 
-def _notify_commune(report, kind, text):
+def _notify_commune(report: MonthlyReport, kind: str, text: str) -> None:
     notify(
         users=users_with_role_over(report.commune, Role.COMMUNE_OFFICIAL).filter(memberships__unit=report.commune),
         kind=kind,

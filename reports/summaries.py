@@ -5,11 +5,13 @@ field added without a backfill, a row edited outside the workflow). It derives w
 (`reports.scoring`) and writes only what differs, so running it twice changes nothing the second time.
 """
 
+from __future__ import annotations
+
 import re
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from communes.models import AdministrativeUnit, UnitLevel
@@ -30,7 +32,7 @@ class RecomputeCounts:
     statuses_changed: int = 0
 
 
-def _parse_period(text):
+def _parse_period(text: str) -> tuple[int, int]:
     match = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
     if match is None or not 1 <= int(match[2]) <= 12:
         raise SummaryError(
@@ -39,7 +41,7 @@ def _parse_period(text):
     return int(match[1]), int(match[2])
 
 
-def _selected_reports(commune_code, period):
+def _selected_reports(commune_code: str | None, period: str | None) -> QuerySet[MonthlyReport]:
     reports = MonthlyReport.objects.all()
     if commune_code is not None:
         commune = AdministrativeUnit.objects.filter(code=commune_code.strip(), level=UnitLevel.COMMUNE).first()
@@ -52,7 +54,7 @@ def _selected_reports(commune_code, period):
     return reports.order_by("pk")
 
 
-def _recompute_one(report_id):
+def _recompute_one(report_id: int) -> tuple[bool, int]:
     """(report changed, statuses changed) for one report, read and written under its row lock."""
     with transaction.atomic():
         # The lock orders this after (or before) a concurrent save of the same report, never between.
@@ -70,7 +72,7 @@ def _recompute_one(report_id):
             )
             if status.met != met:
                 status.met = met
-                status._change_reason = reason
+                status._change_reason = reason  # type: ignore[attr-defined]  # read by simple_history
                 status.save(update_fields=["met"])
                 fixed += 1
         summary = scoring.summarize((s.indicator.criterion.number, s.met, s.is_answered) for s in statuses)
@@ -78,13 +80,13 @@ def _recompute_one(report_id):
         if stale:
             for key, value in stale.items():
                 setattr(report, key, value)
-            report._change_reason = reason
+            report._change_reason = reason  # type: ignore[attr-defined]  # read by simple_history
             # Not `updated_at`: nobody edited the report, and that time is shown as the last save.
             report.save(update_fields=list(stale))
     return bool(stale or fixed), fixed
 
 
-def summaries_recompute(*, commune_code=None, period=None):
+def summaries_recompute(*, commune_code: str | None = None, period: str | None = None) -> RecomputeCounts:
     """Derive again the `met` flags and stored summary of the selected reports; counts of what changed.
 
     `commune_code`: one commune's reports; `period`: "YYYY-MM". Raises SummaryError for a bad selection.

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,7 @@ from communes import access
 from core.db import model_update
 from core.errors import ApplicationError
 from core.uploads import EVIDENCE_KINDS, EXTENSIONS, PHOTO_KINDS, validate_upload
+from notifications.services import notify
 
 from .models import ActionItem, ActionSource, ActionStatus, Finding, Inspection, Photo, SiteVisit
 from .photos import process_photo
@@ -91,7 +93,22 @@ def action_create(*, commune: AdministrativeUnit, created_by: User, source: str,
         if not access.can(created_by, "action.verify", commune):
             raise _verification_refused()
         fields |= {"verified_by": created_by, "verified_at": timezone.now()}
-    return ActionItem.objects.create(commune=commune, created_by=created_by, source=source, **fields)
+    action = ActionItem.objects.create(commune=commune, created_by=created_by, source=source, **fields)
+    _tell_the_owner(action, by=created_by)
+    return action
+
+
+def _tell_the_owner(action: ActionItem, *, by: User) -> None:
+    """A task given to a named account (not by that person) reaches their inbox, and their mail."""
+    owner = action.owner_user
+    if owner is None or owner.pk == by.pk:
+        return
+    notify(
+        users=[owner],
+        kind="action_assigned",
+        params={"commune": action.commune.name, "title": action.title, "due_date": action.due_date.isoformat()},
+        url=reverse("inspections:action_detail", args=[action.pk]),
+    )
 
 
 def action_update(*, action: ActionItem, user: User, **fields: Any) -> ActionItem:
@@ -109,6 +126,8 @@ def action_update(*, action: ActionItem, user: User, **fields: Any) -> ActionIte
     _check_action_change(action=action, user=user, changes=changes)
     changes |= _verification(action=action, user=user, changes=changes)
     action, _updated = model_update(instance=action, fields=list(changes), data=changes)
+    if "owner_user" in changes:
+        _tell_the_owner(action, by=user)
     return action
 
 

@@ -11,6 +11,7 @@ from PIL import Image
 from communes.models import AdministrativeUnit, Role
 from inspections import services
 from inspections.models import ActionItem, ActionStatus, Assessment, Finding, Photo
+from notifications.models import Notification
 from ntm_portal.demo import make_member
 
 
@@ -283,3 +284,32 @@ def test_seed_story_inspection(demo_reports):
         "garden",
     }
     assert ActionItem.objects.filter(source="finding").count() == 4
+
+
+def test_a_follow_up_given_to_a_named_account_reaches_that_person(
+    visit, people, client_for, mailoutbox, django_capture_on_commit_callbacks
+):
+    finding = services.finding_add(
+        visit=visit,
+        indicator=indicator("5.1"),
+        assessment="shortcoming",
+        shortcoming="Thiếu phòng bộ môn",
+        user=people["totrt_thoxuan"],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(people["totrt_thoxuan"]).post(
+            reverse("inspections:follow_up_create", args=[finding.pk]),
+            {"title": "Bổ sung phòng bộ môn", "owner_user": people["xa_xuantruong"].pk, "due_date": "30/09/2021"},
+        )
+    action = ActionItem.objects.get(finding=finding)
+    entry = Notification.objects.get(user=people["xa_xuantruong"], kind="action_assigned")
+    assert entry.title_text == "Xã Xuân Trường: anh/chị được giao nhiệm vụ"
+    assert entry.body_text == "Bổ sung phòng bộ môn — hạn hoàn thành 30/09/2021."
+    assert entry.url == reverse("inspections:action_detail", args=[action.pk])
+    assert [m.to for m in mailoutbox] == [[people["xa_xuantruong"].email]]
+
+    # Given to someone else later: that person hears of it; a task one gives oneself makes no noise.
+    services.action_update(action=action, user=people["totrt_thoxuan"], owner_user=people["lanhdao_thoxuan"])
+    assert Notification.objects.filter(user=people["lanhdao_thoxuan"], kind="action_assigned").count() == 1
+    services.action_update(action=action, user=people["totrt_thoxuan"], owner_user=people["totrt_thoxuan"])
+    assert not Notification.objects.filter(user=people["totrt_thoxuan"], kind="action_assigned").exists()

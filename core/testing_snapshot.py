@@ -48,13 +48,13 @@ def _fingerprint():
     quote = connection.ops.quote_name
     parts = [
         f"SELECT '{m._meta.db_table}', COUNT(*), "
-        f"{'NULL' if issubclass(m, NOT_CAPTURED) else 'MAX(' + quote(m._meta.pk.column) + ')'} "
+        f"{'NULL' if issubclass(m, NOT_CAPTURED) else f'CAST(MAX({quote(m._meta.pk.column)}) AS TEXT)'} "
         f"FROM {quote(m._meta.db_table)}"
         for m in _tables()
     ]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts))
-        return {table: (count, str(top)) for table, count, top in cursor.fetchall()}
+        return {table: (count, top) for table, count, top in cursor.fetchall()}
 
 
 def _captured():
@@ -127,6 +127,7 @@ class Snapshot:
                 fields = model._meta.local_concrete_fields
                 size = connection.ops.bulk_batch_size(fields, objs) or len(objs)
                 for start in range(0, len(objs), size):
+                    # raw=True: the stored values as they are (bulk_create would stamp auto_now fields anew)
                     model._base_manager._insert(objs[start : start + size], fields=fields, raw=True)
             with connection.cursor() as cursor:
                 for sql in connection.ops.sequence_reset_sql(no_style(), list(self.rows)):

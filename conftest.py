@@ -55,15 +55,10 @@ def _eager_celery(request):
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # The test client's login() passes no request, which django-axes needs; lockout has its own tests.
-    settings.AXES_ENABLED = False
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    from core.testing import fast_settings
+
+    for name, value in fast_settings(tmp_path / "media").items():
+        setattr(settings, name, value)
 
 
 def require_service(name, available):
@@ -126,8 +121,7 @@ def client_for(client):
     return sign_in
 
 
-@pytest.fixture
-def demo(db):
+def seed_demo_slice():
     """The demo story as `make run` loads it, on the slice of reference data it needs (fast):
     Thanh Hóa, Thọ Xuân and its communes, and the illustrative criteria set."""
     import csv
@@ -155,13 +149,65 @@ def demo(db):
     seed(reports=False)
 
 
-@pytest.fixture
-def demo_reports(demo):
-    """The demo story's monthly reports (January–April 2021) on top of `demo`, for six of Thọ Xuân's
-    communes (Xuân Trường, Xuân Hòa and four others; the full story takes too long for every test)."""
+def seed_demo_reports():
+    """The demo story's monthly reports (January–April 2021), for six of Thọ Xuân's communes."""
     from ntm_portal.demo import seed_reports
 
     seed_reports(commune_codes=["15514", "15517", "15502", "15541", "15577", "15598"])
+
+
+# The demo is built once per session (core/testing_snapshot.py) and each test that asks for it gets
+# the same rows, same primary keys, inserted in its own transaction.
+SNAPSHOTS = []
+
+
+@pytest.fixture(scope="session")
+def _demo_snapshot(django_db_setup, django_db_blocker, tmp_path_factory):
+    from core.testing import fast_settings
+    from core.testing_snapshot import Snapshot
+
+    media = tmp_path_factory.mktemp("snapshot-media")
+    with django_db_blocker.unblock():
+        snapshot = Snapshot(seed_demo_slice, settings=fast_settings(media), media_root=media, name="demo").take()
+    SNAPSHOTS.append(snapshot)
+    return snapshot
+
+
+@pytest.fixture(scope="session")
+def _demo_reports_snapshot(_demo_snapshot, django_db_blocker, tmp_path_factory):
+    from core.testing import fast_settings
+    from core.testing_snapshot import Snapshot
+
+    media = tmp_path_factory.mktemp("snapshot-media")
+    with django_db_blocker.unblock():
+        snapshot = Snapshot(
+            seed_demo_reports,
+            base=_demo_snapshot,
+            settings=fast_settings(media),
+            media_root=media,
+            name="demo_reports",
+        ).take()
+    SNAPSHOTS.append(snapshot)
+    return snapshot
+
+
+@pytest.fixture
+def demo(db, _demo_snapshot):
+    """The demo story as `make run` loads it, on the slice of reference data it needs (fast):
+    Thanh Hóa, Thọ Xuân and its communes, and the illustrative criteria set."""
+    _demo_snapshot.restore()
+
+
+@pytest.fixture
+def demo_reports(demo, _demo_reports_snapshot):
+    """The demo story's monthly reports (January–April 2021) on top of `demo`, for six of Thọ Xuân's
+    communes (Xuân Trường, Xuân Hòa and four others; the full story takes too long for every test)."""
+    _demo_reports_snapshot.restore()
+
+
+def pytest_terminal_summary(terminalreporter):
+    for snapshot in SNAPSHOTS:
+        terminalreporter.write_line(f"snapshot {snapshot.summary()}")
 
 
 # --- Browser journeys (Playwright driving Debian's Chromium; never `playwright install`) ---------

@@ -1,4 +1,4 @@
-"""Small helpers shared by the tests (and the demo) to build import files in memory."""
+"""Small helpers shared by the tests (and the demo): import files built in memory, the tests' settings."""
 
 from __future__ import annotations
 
@@ -43,3 +43,20 @@ def close_response(response: HttpResponseBase) -> int:
         finally:
             request_finished.connect(close_old_connections)
     return response.status_code
+
+
+def fast_settings(media_root):
+    """The settings every test runs with (conftest.py), also those of data built once per session."""
+    from django.conf import settings
+
+    return {
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        # The test client's login() passes no request, which django-axes needs; lockout has its own tests.
+        "AXES_ENABLED": False,
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "MEDIA_ROOT": media_root,
+        "STORAGES": {
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    }

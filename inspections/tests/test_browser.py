@@ -26,7 +26,7 @@ def test_inspector_records_a_visit_on_a_phone(live_server, new_page, demo, tmp_p
     page.fill("#id_date", "14/04/2021")
     page.fill("#id_team_name", "Tổ công tác số 1")
     page.click("text=Tạo đợt kiểm tra")
-    assert "Đã tạo đợt kiểm tra" in page.content()
+    expect(page.locator("body")).to_contain_text("Đã tạo đợt kiểm tra")
 
     page.get_by_role("link", name="+ Thêm địa điểm kiểm tra").click()
     page.select_option("#id_site_type", "school")
@@ -40,20 +40,20 @@ def test_inspector_records_a_visit_on_a_phone(live_server, new_page, demo, tmp_p
     page.fill("#id_recommendation", "Cải tạo trong hè 2021")
     page.set_input_files("#id_photos", str(photo))
     page.click("button[name=save]")
-    assert "Đã ghi kết quả kiểm tra" in page.content()
+    expect(page.locator("body")).to_contain_text("Đã ghi kết quả kiểm tra")
     finding = Finding.objects.get()
     assert finding.photos.count() == 1
     image = page.locator("img[alt='Ảnh hiện trường']").first
     expect(image).to_have_js_property("complete", True)  # auto-waits for the photo to load
-    assert image.evaluate("img => img.naturalWidth") > 0
+    expect(image).not_to_have_js_property("naturalWidth", 0)  # a decoded image, not a broken one
 
     page.fill("#id_title", "Cải tạo nhà vệ sinh học sinh")
     page.select_option("#id_owner_user", label="Lê Văn Thành")
     page.fill("#id_due_date", "30/09/2021")
     page.get_by_role("button", name="Giao nhiệm vụ").click()
-    assert "Đã giao nhiệm vụ khắc phục" in page.content()
+    expect(page.locator("body")).to_contain_text("Đã giao nhiệm vụ khắc phục")
     assert ActionItem.objects.get().owner_user.username == "xa_xuantruong"
 
     commune = new_page(viewport=(390, 844))
     sign_in(commune, live_server.url, "xa_xuantruong")
-    assert "Cải tạo nhà vệ sinh học sinh" in commune.locator("main").inner_text()
+    expect(commune.locator("main")).to_contain_text("Cải tạo nhà vệ sinh học sinh", use_inner_text=True)

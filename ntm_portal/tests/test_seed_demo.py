@@ -1,6 +1,12 @@
+import io
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import TestCase
+from django.test.utils import override_settings
 
 from communes import access
 from communes.models import Membership
@@ -23,29 +29,66 @@ def counts():
     )
 
 
-def test_seed_demo_twice_gives_the_same_data(db, capsys, settings):
-    settings.DEBUG = True  # pytest-django runs tests with DEBUG off; seed_demo is for development
-    call_command("seed_demo")
-    first = counts()
-    out = capsys.readouterr().out
-    call_command("seed_demo")
-    assert counts() == first
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The runs of `seed_demo` the tests below look at (the full story takes seconds: it runs once), on
+    an empty database, in a transaction rolled back afterwards; what the tests assert is recorded:
+
+    1. without DEBUG and without --force: refused, nothing created;
+    2. without DEBUG, with --force, its on-commit tasks run as after a real commit (mails, minutes);
+    3. once more, with DEBUG on (no --force needed): nothing changes.
+    """
+    from core.testing import fast_settings
+
+    seen = {}
+    media = tmp_path_factory.mktemp("media")
+    with django_db_blocker.unblock(), override_settings(**fast_settings(media)), transaction.atomic():
+        with override_settings(DEBUG=False):
+            try:
+                call_command("seed_demo")
+            except CommandError as refusal:
+                seen["refusal"] = str(refusal)
+            seen["users_after_refusal"] = get_user_model().objects.count()
+            del mail.outbox[:]
+            forced = io.StringIO()
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                call_command("seed_demo", "--force", stdout=forced)
+            seen["mails"] = list(mail.outbox)
+        seen["outputs"] = [forced.getvalue()]
+        seen["demo_logins"] = get_user_model().objects.filter(username__in=DEMO_LOGINS).count()
+        inbox = Notification.objects.filter(user__email__endswith="@ntm-thoxuan.example")
+        seen["inbox"], seen["inbox_unmailed"] = inbox.count(), inbox.filter(emailed_at=None).exists()
+        seen["first"] = counts()
+        again = io.StringIO()
+        with override_settings(DEBUG=True):
+            call_command("seed_demo", stdout=again)
+        seen["outputs"].append(again.getvalue())
+        seen["second"] = counts()
+        seen["passwords_ok"] = {
+            username: get_user_model().objects.get(username=username).check_password(DEMO_PASSWORD)
+            for username in DEMO_LOGINS
+        }
+        transaction.set_rollback(True)
+    return seen
+
+
+def test_seed_demo_twice_gives_the_same_data(seeded):
+    first = seeded["first"]
+    assert seeded["second"] == first
     users, memberships, enrolments, reports, statuses = first
     # six demo logins plus one (login-less) official per other commune that reported
     assert (users, memberships, enrolments) == (32, 32, 27)
     assert statuses == reports * 41 and reports > 90
     for username in DEMO_LOGINS:
-        assert username in out
-        assert get_user_model().objects.get(username=username).check_password(DEMO_PASSWORD)
+        for out in seeded["outputs"]:
+            assert username in out
+        assert seeded["passwords_ok"][username]
 
 
-def test_seed_demo_refuses_without_debug_unless_forced(db, settings):
-    settings.DEBUG = False
-    with pytest.raises(CommandError, match="DEBUG"):
-        call_command("seed_demo")
-    assert get_user_model().objects.count() == 0
-    call_command("seed_demo", "--force")
-    assert get_user_model().objects.filter(username__in=DEMO_LOGINS).count() == 6
+def test_seed_demo_refuses_without_debug_unless_forced(seeded):
+    assert "DEBUG" in seeded.get("refusal", "")
+    assert seeded["users_after_refusal"] == 0
+    assert seeded["demo_logins"] == 6
 
 
 def test_demo_story_scopes(demo):
@@ -57,12 +100,8 @@ def test_demo_story_scopes(demo):
     assert xuan_truong.criteria_set.code == "minh-hoa-nang-cao-15-41"
 
 
-def test_seed_demo_mails_nobody(db, settings, mailoutbox, django_capture_on_commit_callbacks):
+def test_seed_demo_mails_nobody(seeded):
     """The story's inbox is seeded, its mails are not sent (tasks run in-process here, as without a broker)."""
-    settings.DEBUG = False
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("seed_demo", "--force")
-    inbox = Notification.objects.filter(user__email__endswith="@ntm-thoxuan.example")
-    assert inbox.count() > 20
-    assert mailoutbox == []
-    assert not inbox.filter(emailed_at=None).exists()  # nothing left for the outbox sweep to send later
+    assert seeded["inbox"] > 20
+    assert seeded["mails"] == []
+    assert not seeded["inbox_unmailed"]  # nothing left for the outbox sweep to send later

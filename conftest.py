@@ -226,6 +226,7 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(scope="session")
 def browser():
     require_service("Chromium (/usr/bin/chromium)", os.path.exists(CHROMIUM))
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -244,6 +245,11 @@ def browser():
         )
         yield chromium
         chromium.close()
+        # Django's connections are kept per asyncio context (asgiref's Local): while Playwright's event loop
+        # runs in this thread, the tests used another connection than before it started. Close it here, and
+        # the one from before once the loop is gone, or the test database cannot be dropped at the end.
+        connections.close_all()
+    connections.close_all()
 
 
 @pytest.fixture

@@ -14,6 +14,15 @@ class SetLevel(models.TextChoices):
     MODEL = "model", _("Nông thôn mới kiểu mẫu")
 
 
+# What a commune becomes when it meets a set of this level, as documents say it ("xã nông thôn mới nâng
+# cao" only for an advanced set).
+COMMUNE_STANDARD = {
+    SetLevel.NTM: _("xã nông thôn mới"),
+    SetLevel.ADVANCED: _("xã nông thôn mới nâng cao"),
+    SetLevel.MODEL: _("xã nông thôn mới kiểu mẫu"),
+}
+
+
 class CriteriaSet(models.Model):
     """A versioned set of criteria, imported from a file (never written in code)."""
 

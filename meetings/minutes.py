@@ -19,6 +19,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from criteria.models import COMMUNE_STANDARD, SetLevel
+
 from .models import Meeting, MinutesState
 
 if TYPE_CHECKING:
@@ -56,6 +58,13 @@ def _place_name(unit: AdministrativeUnit) -> str:
     return unit.name
 
 
+def _standard(meeting: Meeting) -> str:
+    """"xã nông thôn mới nâng cao", or the words of the level of the set the meeting's report is on."""
+    report = meeting.frozen_report
+    level = report.criteria_set.level if report is not None else SetLevel.NTM
+    return str(COMMUNE_STANDARD[SetLevel(level)])
+
+
 def minutes_context(meeting: Meeting) -> dict[str, Any]:
     start = timezone.localtime(meeting.started_at)
     end = timezone.localtime(meeting.ended_at) if meeting.ended_at else None
@@ -68,6 +77,7 @@ def minutes_context(meeting: Meeting) -> dict[str, Any]:
         "parent_body": f"UBND {owner.name}".upper(),
         "body": "VĂN PHÒNG ĐIỀU PHỐI NTM",
         "place_name": _place_name(meeting.commune),
+        "standard": _standard(meeting),
         "start": start,
         "end": end,
         "attendees": list(meeting.attendees.order_by("last_name", "first_name")),

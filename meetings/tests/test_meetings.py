@@ -74,7 +74,8 @@ def test_seed_case_pdf(meeting):
         "9/15",
         "25/41",
         "Số: 1/BB-VPĐP",
-        "Xuân Trường, ngày 14 tháng 4 năm 2021",
+        "Xuân Trường, ngày 14 tháng 04 năm 2021",
+        "Kết quả xây dựng xã nông thôn mới nâng cao",
         "THƯ KÝ",
         "CHỦ TRÌ",
         "Nơi nhận:",
@@ -293,3 +294,14 @@ def test_only_the_office_sees_the_pdf_hash(meeting, users, client_for, who, sees
     assert "Tải biên bản PDF" in page and "Tải biên bản PDF" in fragment
     assert (meeting.pdf_hash[:12] in page, "SHA-256" in page) == (sees_hash, sees_hash)
     assert (meeting.pdf_hash[:12] in fragment, "SHA-256" in fragment) == (sees_hash, sees_hash)
+
+
+def test_the_minutes_name_the_standard_of_the_set_the_report_is_on(meeting):
+    from criteria.models import CriteriaSet
+    from meetings.minutes import minutes_html
+
+    assert "Kết quả xây dựng xã nông thôn mới nâng cao" in minutes_html(meeting)
+    CriteriaSet.objects.filter(reports=meeting.frozen_report_id).update(level="ntm")
+    meeting.refresh_from_db()
+    html = minutes_html(meeting)
+    assert "Kết quả xây dựng xã nông thôn mới (theo" in html and "nâng cao" not in html.split("Kết quả xây dựng")[1]

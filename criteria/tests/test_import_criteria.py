@@ -135,3 +135,22 @@ def test_command_fails_loudly_on_a_bad_file(db, tmp_path):
 def test_met_is_derived_from_value_and_threshold(kind, value, threshold, met):
     indicator = Indicator(kind=kind)
     assert indicator.is_met_by(value if kind != "text" else None, threshold) is met
+
+
+def test_the_2026_2030_skeleton_names_no_abolished_district_office(db):
+    """After 1/7/2025 there is no Phòng LĐ-TB&XH, TN&MT, NN&PTNT or VH&TT: provincial Sở or the commune's offices."""
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "data" / "qd51_2025_xa_ntm.csv"
+    with open(path, encoding="utf-8") as file:
+        departments = {row["responsible_department"] for row in csv.DictReader(file)}
+    assert departments <= {
+        "Sở Xây dựng",
+        "Sở Nông nghiệp và Môi trường",
+        "Sở Khoa học và Công nghệ",
+        "Sở Nội vụ",
+        "Sở Tư pháp",
+        "Phòng Kinh tế",
+        "Phòng Văn hóa - Xã hội",
+    }

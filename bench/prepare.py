@@ -41,7 +41,7 @@ def _session(user):
 
 
 def sessions(province_code):
-    province = AdministrativeUnit.objects.get(code=province_code)
+    province = AdministrativeUnit.objects.by_code(province_code)
     members = Membership.objects.filter(unit__path__startswith=province.path).select_related("user", "unit")
     out = {"province": [], "district": [], "commune": []}
     for m in members.order_by("unit__code"):
@@ -57,7 +57,7 @@ def sessions(province_code):
 
 def drafts(province_code, year_month):
     year, month = year_month.split("/")
-    province = AdministrativeUnit.objects.get(code=province_code)
+    province = AdministrativeUnit.objects.by_code(province_code)
     period = services.period_for(int(year), int(month))
     communes = AdministrativeUnit.objects.filter(path__startswith=province.path, level=UnitLevel.COMMUNE)
     started = time.monotonic()

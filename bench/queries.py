@@ -59,7 +59,7 @@ User = get_user_model()
 
 
 def pages():
-    province = AdministrativeUnit.objects.get(code=args.province)
+    province = AdministrativeUnit.objects.by_code(args.province)
     district = AdministrativeUnit.objects.filter(parent=province).order_by("code").first()
     commune = AdministrativeUnit.objects.filter(parent=district).order_by("code").first()
     office = User.objects.get(username=f"vp.{district.code.lower()}")

@@ -45,6 +45,7 @@ class Task(Protocol):
     source: str
     finding_id: int | None
 
+
 ALL_ROLES = frozenset(Role.values)
 
 # Which roles may do what at a unit they reach. Later features add their actions here.
@@ -213,12 +214,33 @@ def may_set_due_date(user: User | AnonymousUser, action: Task) -> bool:
     return can(user, "action.reschedule", action.commune)
 
 
-def get_unit_or_404(user: User | AnonymousUser, code: str, action: str = "unit.view") -> AdministrativeUnit:
-    unit = AdministrativeUnit.objects.filter(code=code).select_related("parent").first()
+def get_unit_or_404(
+    user: User | AnonymousUser, code: str, action: str = "unit.view", version: int | None = None
+) -> AdministrativeUnit:
+    """The version of `code` in force today (else its latest), or the version with primary key `version`.
+
+    A unit that ended in a merger stays visible ("unit.view" only) to the people of its successors: they
+    open its page from their unit's list of predecessors. Its records keep their own access rules.
+    """
+    units = AdministrativeUnit.objects.select_related("parent", "replaced_by")
+    unit = units.by_code(code) if version is None else units.filter(code=code, pk=version).first()
     if unit is None:
         raise Http404
+    reached = user.is_superuser or bool(roles_at(user, unit))
+    if action == "unit.view" and not reached and _reaches_a_successor(user, unit):
+        return unit
     check(user, action, unit)
     return unit
+
+
+def _reaches_a_successor(user: User | AnonymousUser, unit: AdministrativeUnit) -> bool:
+    seen, node = {unit.pk}, unit.replaced_by
+    while node is not None and node.pk not in seen:
+        if roles_at(user, node):
+            return True
+        seen.add(node.pk)
+        node = node.replaced_by
+    return False
 
 
 def primary_role(user: User | AnonymousUser) -> str | None:

@@ -1,5 +1,10 @@
+from __future__ import annotations
+
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -11,11 +16,36 @@ class UnitLevel(models.TextChoices):
     VILLAGE = "village", _("Thôn/bản/tổ dân phố")
 
 
+class UnitQuerySet(models.QuerySet["AdministrativeUnit"]):
+    def valid_on(self, day: datetime.date) -> UnitQuerySet:
+        """The versions in force on `day` (an undated start or end is open)."""
+        return self.filter(
+            models.Q(valid_from__isnull=True) | models.Q(valid_from__lte=day),
+            models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=day),
+        )
+
+    def current(self) -> UnitQuerySet:
+        return self.valid_on(timezone.localdate())
+
+    def by_code(self, code: str, on: datetime.date | None = None) -> AdministrativeUnit | None:
+        """The one way to find a unit by its code: the version in force on `on` (default today),
+        else the latest version of the code (a unit that has ended), else None."""
+        versions = self.filter(code=code).order_by(models.F("valid_from").desc(nulls_last=True))
+        return versions.valid_on(on or timezone.localdate()).first() or versions.first()
+
+
 class AdministrativeUnit(models.Model):
     """A node of the administrative tree. Depth is not fixed: since 1/7/2025 a commune's parent
-    may be a province. `path` ("38/395/15514/") makes "every unit below" a single prefix query."""
+    may be a province. `path` ("38/395/15514/") makes "every unit below" a single prefix query.
 
-    code = models.CharField(_("mã đơn vị"), max_length=20, unique=True)
+    Versions. A row is one version of a unit, in force from `valid_from` to `valid_until` (empty: open).
+    A GSO code reused after a reorganisation (another name, level or parent) is a new row from its new
+    date; the old row ends the day before, points to it through `replaced_by` and keeps its records.
+    Find a unit by code with `AdministrativeUnit.objects.by_code(code, on=...)`, never `get(code=...)`.
+    `path` is built from codes: two versions of one code under the same parent share a path, so a
+    prefix query (access, "every unit below") reaches both."""
+
+    code = models.CharField(_("mã đơn vị"), max_length=20, db_index=True)
     name = models.CharField(_("tên"), max_length=200)
     level = models.CharField(_("cấp"), max_length=20, choices=UnitLevel.choices)
     parent = models.ForeignKey(
@@ -45,10 +75,28 @@ class AdministrativeUnit(models.Model):
     )
     history = HistoricalRecords()
 
+    objects = UnitQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("đơn vị hành chính")
         verbose_name_plural = _("đơn vị hành chính")
         ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "valid_from"], name="unit_version_unique_start"),
+            # An undated first version: NULLs are distinct in a unique constraint, so one more rule.
+            models.UniqueConstraint(
+                fields=["code"], condition=models.Q(valid_from__isnull=True), name="unit_one_undated_version"
+            ),
+            models.UniqueConstraint(
+                fields=["code"], condition=models.Q(valid_until__isnull=True), name="unit_one_open_version"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_from__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="unit_version_dates_in_order",
+            ),
+        ]
 
     def __str__(self):
         return self.name

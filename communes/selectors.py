@@ -26,6 +26,17 @@ def unit_children(unit: AdministrativeUnit) -> QuerySet[AdministrativeUnit]:
     return AdministrativeUnit.objects.filter(parent=unit).order_by("name")
 
 
+def unit_predecessors(unit: AdministrativeUnit) -> QuerySet[AdministrativeUnit]:
+    """The units `unit` replaced (a merger's old communes) and the older versions of its own code."""
+    older = Q(code=unit.code, valid_from__lt=unit.valid_from) if unit.valid_from else Q(pk__in=[])
+    return (
+        AdministrativeUnit.objects.filter(Q(replaced_by=unit) | older)
+        .exclude(pk=unit.pk)
+        .select_related("parent")
+        .order_by("-valid_until", "name")
+    )
+
+
 def unit_ancestors(unit: AdministrativeUnit) -> list[AdministrativeUnit]:
     """From the top of the tree down to the unit's parent (select_related keeps it cheap)."""
     ancestors, node = [], unit.parent

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
 
     from django.contrib.auth.models import AbstractBaseUser
 
-UNIT_COLUMNS = ("code", "name", "level", "parent_code", "valid_from")
+UNIT_COLUMNS = ("code", "name", "level", "parent_code", "valid_from", "valid_until", "successor_code")
+ONE_DAY = datetime.timedelta(days=1)
 _CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,20}$")
 
 
@@ -27,13 +29,21 @@ class ImportSummary:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    versions: int = 0  # a code that reappears with other values from a later date: a new row
+    ended: int = 0  # units given an end date (and a successor) by this file
 
     def __str__(self) -> str:
-        return _("%(created)s mới, %(updated)s cập nhật, %(unchanged)s không đổi") % {
+        text = _("%(created)s mới, %(updated)s cập nhật, %(unchanged)s không đổi") % {
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
         }
+        if self.versions or self.ended:
+            text += "; " + _("%(versions)s phiên bản mới, %(ended)s đơn vị chấm dứt hiệu lực") % {
+                "versions": self.versions,
+                "ended": self.ended,
+            }
+        return text
 
 
 def _validate_unit_rows(
@@ -61,8 +71,22 @@ def _validate_unit_rows(
         except ValueError:
             problems.append(_("ngày hiệu lực “%(value)s” không hợp lệ (dd/mm/yyyy)") % {"value": row["valid_from"]})
             valid_from = None
+        try:
+            valid_until = parse_date(row["valid_until"])
+        except ValueError:
+            problems.append(
+                _("ngày hết hiệu lực “%(value)s” không hợp lệ (dd/mm/yyyy)") % {"value": row["valid_until"]}
+            )
+            valid_until = None
+        if valid_from and valid_until and valid_until < valid_from:
+            problems.append(_("ngày hết hiệu lực sớm hơn ngày hiệu lực"))
         if row["parent_code"] and row["parent_code"] == code:
             problems.append(_("đơn vị không thể là cấp trên của chính nó"))
+        successor = row["successor_code"]
+        if successor and not _CODE_RE.match(successor):
+            problems.append(_("mã đơn vị kế thừa “%(code)s” không hợp lệ") % {"code": successor})
+        elif successor and successor == code:
+            problems.append(_("đơn vị không thể kế thừa chính nó"))
         problems += too_long(row, {"name": 200, "parent_code": 20})
         for problem in problems:
             errors.append(RowError(line, problem))
@@ -73,6 +97,8 @@ def _validate_unit_rows(
                 "level": level,
                 "parent_code": row["parent_code"],
                 "valid_from": valid_from,
+                "valid_until": valid_until,
+                "successor_code": successor,
             }
     return parsed, errors
 
@@ -126,47 +152,188 @@ def _cycles_with_existing(
     return errors
 
 
+def _in_force(unit: AdministrativeUnit, day: datetime.date) -> bool:
+    return (unit.valid_from is None or unit.valid_from <= day) and (unit.valid_until is None or unit.valid_until >= day)
+
+
+def _version_on(versions: list[AdministrativeUnit], day: datetime.date | None) -> AdministrativeUnit | None:
+    """Of one code's versions (oldest first), the one in force on `day`; None when none is."""
+    if day is None:
+        return versions[-1] if versions else None
+    return next((u for u in reversed(versions) if _in_force(u, day)), None)
+
+
+def _versions_by_code() -> dict[str, list[AdministrativeUnit]]:
+    versions: dict[str, list[AdministrativeUnit]] = {}
+    for unit in AdministrativeUnit.objects.select_related("parent", "replaced_by"):
+        versions.setdefault(unit.code, []).append(unit)
+    for units in versions.values():
+        units.sort(key=lambda u: (u.valid_from is not None, u.valid_from or datetime.date.min))
+    return versions
+
+
+def _date(day: datetime.date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
 def units_import(source: str | Path | bytes | IO[bytes]) -> ImportSummary:
-    """Create or update administrative units from a CSV/XLSX file.
+    """Create units, new versions of units, corrections and ends of units from a CSV/XLSX file.
+
+    A row whose code exists is compared with that code's versions (name, level, parent code):
+    - the same values as a version (undated row, or dated within that version) → unchanged;
+    - other values from a later `valid_from` than the current version → a new version (a new row); the
+      current one ends the day before, points to it (`replaced_by`) and keeps its records;
+    - other values with the current version's own `valid_from` (both undated included) → a correction,
+      made in place and kept in the history;
+    - an earlier `valid_from`, or no date for a change to a dated unit → an error.
+    `valid_until`/`successor_code` end the row's version (on `valid_until`, else the day before the
+    successor's `valid_from`) with `replaced_by` = the successor's version in force the day after.
 
     All or nothing: any bad row aborts the import and every bad row is reported.
     """
     rows = read_rows(source, UNIT_COLUMNS[:4], optional_columns=UNIT_COLUMNS[4:])
     for _line, row in rows:
-        row.setdefault("valid_from", "")
+        for column in UNIT_COLUMNS[4:]:
+            row.setdefault(column, "")
     parsed, errors = _validate_unit_rows(rows)
-    existing = {u.code: u for u in AdministrativeUnit.objects.select_related("parent")}
-    ordered, order_errors = _ordered_parents_first(parsed, existing.keys())
-    errors += order_errors or _cycles_with_existing(parsed, existing)
+    versions = _versions_by_code()
+    current = {code: units[-1] for code, units in versions.items()}
+    ordered, order_errors = _ordered_parents_first(parsed, current.keys())
+    errors += order_errors or _cycles_with_existing(parsed, current)
+    for data in parsed.values():
+        successor = data["successor_code"]
+        if successor and successor not in parsed and successor not in versions:
+            errors.append(
+                RowError(data["line"], _("không tìm thấy đơn vị kế thừa có mã %(code)s") % {"code": successor})
+            )
     if errors:
         raise ImportFileError(sorted(errors, key=lambda e: e.line or 0))
 
     summary = ImportSummary()
+    resolved: dict[str, AdministrativeUnit] = {}  # code → the version the file's row describes
+    reparented = False
     with transaction.atomic():
         for code in ordered:
             data = parsed[code]
-            parent = existing.get(data["parent_code"]) if data["parent_code"] else None
-            unit = existing.get(code)
-            fields = {
-                "name": data["name"],
-                "level": data["level"],
-                "parent": parent,
-                "valid_from": data["valid_from"],
-            }
-            if unit is None:
-                unit = AdministrativeUnit.objects.create(code=code, **fields)
-                summary.created += 1
-            else:
-                # `path` follows a new parent in unit_paths_rebuild below
-                unit, updated = model_update(instance=unit, fields=list(fields), data=fields)
-                if updated:
-                    summary.updated += 1
-                else:
-                    summary.unchanged += 1
-            existing[code] = unit
-        if summary.updated:
+            unit, problem, moved = _unit_row_apply(code, data, versions, summary)
+            reparented |= moved
+            if problem:
+                errors.append(RowError(data["line"], problem))
+            elif unit is not None:
+                resolved[code] = unit
+        if not errors:
+            for code in ordered:
+                data = parsed[code]
+                if data["valid_until"] or data["successor_code"]:
+                    problem = _unit_row_end(resolved[code], data, resolved, versions, summary)
+                    if problem:
+                        errors.append(RowError(data["line"], problem))
+        if errors:
+            # raised inside the transaction: every row written above is rolled back
+            raise ImportFileError(sorted(errors, key=lambda e: e.line or 0))
+        if reparented:
             unit_paths_rebuild()
     return summary
+
+
+def _unit_row_apply(
+    code: str, data: Mapping[str, Any], versions: dict[str, list[AdministrativeUnit]], summary: ImportSummary
+) -> tuple[AdministrativeUnit | None, str, bool]:
+    """Apply one row: (the version it describes, a problem, whether a parent changed in place)."""
+    start: datetime.date | None = data["valid_from"]
+    parent = None
+    if data["parent_code"]:
+        parent_versions = versions[data["parent_code"]]
+        parent = _version_on(parent_versions, start) or parent_versions[-1]
+    values = (data["name"], data["level"], data["parent_code"])
+    mine = versions.setdefault(code, [])
+
+    def same(unit: AdministrativeUnit) -> bool:
+        return (unit.name, unit.level, unit.parent.code if unit.parent else "") == values
+
+    matched = [u for u in mine if same(u) and (start is None or u.valid_from == start or _in_force(u, start))]
+    if matched:
+        summary.unchanged += 1
+        return matched[-1], "", False
+    fields = {"name": data["name"], "level": data["level"], "parent": parent}
+    if not mine:
+        unit = AdministrativeUnit.objects.create(code=code, valid_from=start, **fields)
+        mine.append(unit)
+        summary.created += 1
+        return unit, "", False
+    latest = mine[-1]
+    if start == latest.valid_from:  # a correction of the current version (same start, or both undated)
+        moved = latest.parent_id != (parent.pk if parent else None)
+        unit, _updated = model_update(instance=latest, fields=list(fields), data=fields)
+        summary.updated += 1
+        return unit, "", moved
+    if start is None:
+        return (
+            None,
+            _("mã %(code)s đã có phiên bản từ ngày %(date)s: thay đổi tên, cấp hoặc cấp trên phải ghi ngày hiệu lực")
+            % {"code": code, "date": _date(latest.valid_from)},
+            False,
+        )
+    if latest.valid_from is not None and start < latest.valid_from:
+        return (
+            None,
+            _("ngày hiệu lực %(date)s sớm hơn phiên bản hiện hành của mã %(code)s (từ ngày %(current)s)")
+            % {"date": _date(start), "code": code, "current": _date(latest.valid_from)},
+            False,
+        )
+    # A new version from `start`: the current one ends the day before (constraint: one open version).
+    if latest.valid_until is None or latest.valid_until >= start:
+        model_update(instance=latest, fields=["valid_until"], data={"valid_until": start - ONE_DAY})
+    unit = AdministrativeUnit.objects.create(code=code, valid_from=start, **fields)
+    if latest.replaced_by_id is None:
+        model_update(instance=latest, fields=["replaced_by"], data={"replaced_by": unit})
+    mine.append(unit)
+    summary.versions += 1
+    return unit, "", False
+
+
+def _unit_row_end(
+    unit: AdministrativeUnit,
+    data: Mapping[str, Any],
+    resolved: Mapping[str, AdministrativeUnit],
+    versions: Mapping[str, list[AdministrativeUnit]],
+    summary: ImportSummary,
+) -> str:
+    """End the row's version on `valid_until` (else the day before its successor begins); a problem or ""."""
+    end: datetime.date | None = data["valid_until"]
+    successor = None
+    code = data["successor_code"]
+    if code:
+        if end is None:
+            start = resolved[code].valid_from if code in resolved else versions[code][-1].valid_from
+            if start is None:
+                return _("đơn vị kế thừa mã %(code)s chưa có ngày hiệu lực: ghi ngày hết hiệu lực (valid_until)") % {
+                    "code": code
+                }
+            end = start - ONE_DAY
+        successor = _version_on(versions[code], end + ONE_DAY)
+        if successor is None:
+            return _("đơn vị kế thừa mã %(code)s không có hiệu lực vào ngày %(date)s") % {
+                "code": code,
+                "date": _date(end + ONE_DAY),
+            }
+    assert end is not None  # a row reaches here with a valid_until or a successor
+    if unit.valid_from is not None and end < unit.valid_from:
+        return _("ngày hết hiệu lực %(end)s sớm hơn ngày hiệu lực %(start)s của đơn vị") % {
+            "end": _date(end),
+            "start": _date(unit.valid_from),
+        }
+    later = [u for u in versions[unit.code] if u.pk != unit.pk and _in_force(u, end)]
+    if later:
+        return _("mã %(code)s đã có phiên bản khác có hiệu lực vào ngày %(date)s") % {
+            "code": unit.code,
+            "date": _date(end),
+        }
+    changes = {"valid_until": end, **({"replaced_by": successor} if successor else {})}
+    _unit, updated = model_update(instance=unit, fields=list(changes), data=changes)
+    if updated:
+        summary.ended += 1
+    return ""
 
 
 def unit_paths_rebuild() -> int:

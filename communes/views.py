@@ -1,9 +1,10 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import render
 
 from . import access
-from .selectors import unit_ancestors, unit_children, units_search
+from .selectors import unit_ancestors, unit_children, unit_predecessors, units_search
 
 
 @login_required
@@ -16,7 +17,10 @@ def unit_list(request):
 
 @login_required
 def unit_detail(request, code):
-    unit = access.get_unit_or_404(request.user, code)
+    version = request.GET.get("version", "")
+    if version and not version.isdigit():
+        raise Http404
+    unit = access.get_unit_or_404(request.user, code, version=int(version) if version else None)
     children = list(unit_children(unit))
     return render(
         request,
@@ -24,6 +28,7 @@ def unit_detail(request, code):
         {
             "unit": unit,
             "children": children,
+            "predecessors": list(unit_predecessors(unit)),
             "ancestors": [a for a in unit_ancestors(unit) if access.roles_at(request.user, a)],
         },
     )

@@ -28,6 +28,8 @@ DISTRICT_CODE = "395"  # Huyện Thọ Xuân
 XUAN_TRUONG_CODE = "15514"
 XUAN_HOA_CODE = "15517"
 DEMO_SET_CODE = "minh-hoa-nang-cao-15-41"
+# The demo's story is set in 2021: its units are the versions in force then (before the 2025 reform).
+STORY_DAY = datetime.date(2021, 1, 1)
 # Communes of Thọ Xuân placed in the disadvantaged zone of the illustrative set (invented for the demo).
 ZONE_1_CODES = {"15502", "15508", "15541", "15568"}
 
@@ -75,7 +77,10 @@ def make_member(username, role, unit, *, department="", position="", **user_fiel
 
 
 def seed_users():
-    units = {u.code: u for u in AdministrativeUnit.objects.filter(code__in={d.unit_code for d in DEMO_USERS})}
+    units = {
+        u.code: u
+        for u in AdministrativeUnit.objects.valid_on(STORY_DAY).filter(code__in={d.unit_code for d in DEMO_USERS})
+    }
     for demo in DEMO_USERS:
         make_member(
             demo.username,
@@ -89,7 +94,7 @@ def seed_users():
 
 
 def seed_enrolments():
-    district = AdministrativeUnit.objects.get(code=DISTRICT_CODE)
+    district = AdministrativeUnit.objects.by_code(DISTRICT_CODE, on=STORY_DAY)
     if district.abbreviation != "VPĐP":
         district.abbreviation = "VPĐP"
         district.save(update_fields=["abbreviation"])
@@ -293,7 +298,7 @@ def seed_action_plan(official):
     without a follow-up (criteria 5 and 6 get theirs from its findings), none repeating a finding's or
     a directive's task."""
 
-    commune = AdministrativeUnit.objects.get(code=XUAN_TRUONG_CODE)
+    commune = AdministrativeUnit.objects.by_code(XUAN_TRUONG_CODE, on=STORY_DAY)
     if ActionItem.objects.filter(commune=commune, source=ActionSource.PLAN).exists():
         return
     criteria = {c.number: c for c in CriteriaSet.objects.get(code=DEMO_SET_CODE).criteria.all()}
@@ -387,7 +392,7 @@ def demo_photo(text, colour):
 def seed_inspection():
     """Working group no. 1 inspects Xuân Trường on 14/04/2021: five sites, findings, follow-ups."""
 
-    commune = AdministrativeUnit.objects.get(code=XUAN_TRUONG_CODE)
+    commune = AdministrativeUnit.objects.by_code(XUAN_TRUONG_CODE, on=STORY_DAY)
     if Inspection.objects.filter(commune=commune, date=datetime.date(2021, 4, 14)).exists():
         return
     User = get_user_model()
@@ -525,7 +530,7 @@ DIRECTIVES = [
 
 def seed_meeting():
 
-    commune = AdministrativeUnit.objects.get(code=XUAN_TRUONG_CODE)
+    commune = AdministrativeUnit.objects.by_code(XUAN_TRUONG_CODE, on=STORY_DAY)
     if Meeting.objects.filter(commune=commune, year=2021).exists():
         return
     User = get_user_model()
@@ -535,7 +540,7 @@ def seed_meeting():
     criteria = {c.number: c for c in CriteriaSet.objects.get(code=DEMO_SET_CODE).criteria.all()}
     meeting = meetings.meeting_create(
         commune=commune,
-        issuing_unit=AdministrativeUnit.objects.get(code=DISTRICT_CODE),
+        issuing_unit=AdministrativeUnit.objects.by_code(DISTRICT_CODE, on=STORY_DAY),
         inspection=Inspection.objects.filter(commune=commune, date=datetime.date(2021, 4, 14)).first(),
         created_by=secretary,
         subject="Làm việc với xã Xuân Trường về tiến độ xây dựng xã nông thôn mới nâng cao",

@@ -38,11 +38,13 @@ def test_reimport_is_idempotent_and_updates(db):
     assert snapshot() == before
 
     moved = [row[:] for row in GOOD]
-    moved[4] = ["9101", "Xã Đông Mới", "commune", "90", ""]  # renamed and moved under the province
+    # the same valid_from as the current version: a correction, made in place and kept in the history
+    moved[4] = ["9101", "Xã Đông Mới", "commune", "90", "2021-01-01"]
     summary = units_import(csv_bytes(moved))
     assert summary.updated == 1
     commune = AdministrativeUnit.objects.get(code="9101")
     assert (commune.name, commune.path) == ("Xã Đông Mới", "90/9101/")
+    assert commune.history.first().name == "Xã Đông Mới"
     assert AdministrativeUnit.objects.count() == 4
 
 

@@ -51,6 +51,7 @@ class Task(Protocol):
     source: str
     finding_id: int | None
 
+
 ALL_ROLES = frozenset(Role.values)
 
 # Which roles may do what at a unit they reach. Later features add their actions here.

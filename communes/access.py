@@ -4,6 +4,11 @@ A membership (user, unit, role) reaches the unit and every unit below it. Views 
 unit-bound objects through these helpers: an object outside the user's units is a 404 (the user
 must not learn that it exists); a visible object the user's role may not act on is a 403.
 
+Dates. A membership counts from its `valid_from` (none: always has). Once its `valid_until` has passed
+(in Asia/Ho_Chi_Minh) it has ended: the user still reads what it reached (READ_ACTIONS: unit pages,
+reports, dashboards, minutes, inspections) and acts on nothing there (every other action is a 403).
+`memberships_of` answers what the user reads, `acting_memberships_of` what they may act on.
+
 Sectors. A department (Role.DEPARTMENT, its name in Membership.department, e.g. "Phòng Y tế") reaches
 its units like anyone, but reads there only its sector; anything else is a 404, as for an outsider:
 - a row tied to a criterion (a sub-criterion's status or evidence, an inspection finding and its photos,
@@ -28,6 +33,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from .models import AdministrativeUnit, Membership, Role, UnitLevel
 
@@ -64,12 +70,14 @@ ACTIONS = {
     "action.reschedule": frozenset({Role.INSPECTOR, Role.OFFICE}),
 }
 
+# What an ended membership still allows: reading. Every other action needs a current membership.
+READ_ACTIONS = frozenset({"unit.view", "dashboard.view", "meeting.view"})
+
 # inspections.models.ActionSource.PLAN: a task of the commune's own plan (communes may not import inspections).
 OWN_PLAN = "plan"
 
 
-def memberships_of(user: User | AnonymousUser) -> list[Membership]:
-    """The user's memberships with their units, loaded once per request (cached on the user)."""
+def _all_memberships(user: User | AnonymousUser) -> list[Membership]:
     if not user.is_authenticated:
         return []
     cached = getattr(user, "_ntm_memberships", None)
@@ -77,6 +85,19 @@ def memberships_of(user: User | AnonymousUser) -> list[Membership]:
         cached = list(Membership.objects.filter(user=user).select_related("unit", "unit__parent"))
         user._ntm_memberships = cached  # type: ignore[attr-defined]  # a cache for the request
     return cached
+
+
+def memberships_of(user: User | AnonymousUser) -> list[Membership]:
+    """The memberships through which the user reads: every one that has started, ended ones included
+    (loaded once per request, cached on the user)."""
+    today = timezone.localdate()
+    return [m for m in _all_memberships(user) if m.has_started(today)]
+
+
+def acting_memberships_of(user: User | AnonymousUser) -> list[Membership]:
+    """The memberships through which the user acts: started and not ended."""
+    today = timezone.localdate()
+    return [m for m in _all_memberships(user) if m.has_started(today) and not m.has_ended(today)]
 
 
 def _scope_q(user: User | AnonymousUser, prefix: str = "", sector: Callable[[set[str]], Q] | None = None) -> Q:
@@ -132,7 +153,8 @@ def scope_by_action(
         return queryset
     lookup = f"{unit_field}__path__startswith" if unit_field else "path__startswith"  # "": rows are units
     reach = Q(pk__in=[])
-    for unit in units_with_role(user, *ACTIONS[action]):
+    memberships = memberships_of(user) if action in READ_ACTIONS else acting_memberships_of(user)
+    for unit in {m.unit for m in memberships if m.role in ACTIONS[action]}:
         reach |= Q(**{lookup: unit.path})
     return queryset.filter(reach)
 
@@ -177,15 +199,18 @@ def limit_to_sectors(
     return queryset.filter(**{field: departments})
 
 
-def roles_at(user: User | AnonymousUser, unit: AdministrativeUnit) -> set[str]:
-    """The roles the user holds at `unit` (through a membership at it or above it)."""
-    return {m.role for m in memberships_of(user) if unit.path.startswith(m.unit.path)}
+def roles_at(user: User | AnonymousUser, unit: AdministrativeUnit, *, acting: bool = False) -> set[str]:
+    """The roles the user holds at `unit` (through a membership at it or above it); with `acting`, only
+    through current memberships."""
+    memberships = acting_memberships_of(user) if acting else memberships_of(user)
+    return {m.role for m in memberships if unit.path.startswith(m.unit.path)}
 
 
 def can(user: User | AnonymousUser, action: str, unit: AdministrativeUnit) -> bool:
+    """Reading (READ_ACTIONS) through any started membership; anything else through a current one."""
     if user.is_superuser:
         return True
-    return bool(roles_at(user, unit) & ACTIONS[action])
+    return bool(roles_at(user, unit, acting=action not in READ_ACTIONS) & ACTIONS[action])
 
 
 def check(user: User | AnonymousUser, action: str, unit: AdministrativeUnit) -> None:
@@ -244,9 +269,10 @@ def _reaches_a_successor(user: User | AnonymousUser, unit: AdministrativeUnit) -
 
 
 def primary_role(user: User | AnonymousUser) -> str | None:
-    """The role that decides the user's home page; the highest-reaching one wins."""
+    """The role that decides the user's home page; the highest-reaching one wins. Current memberships
+    come first; a user whose memberships have all ended keeps their last home page, read-only."""
     order = [Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.DEPARTMENT, Role.COMMUNE_OFFICIAL]
-    roles = {m.role for m in memberships_of(user)}
+    roles = {m.role for m in acting_memberships_of(user) or memberships_of(user)}
     for role in order:
         if role in roles:
             return role
@@ -254,8 +280,9 @@ def primary_role(user: User | AnonymousUser) -> str | None:
 
 
 def units_with_role(user: User | AnonymousUser, *roles: str) -> list[AdministrativeUnit]:
-    """The units at which the user holds one of `roles` (their membership units, not below)."""
-    return [m.unit for m in memberships_of(user) if m.role in roles]
+    """The units at which the user holds one of `roles` through a current membership (their membership
+    units, not below): the units where they act."""
+    return [m.unit for m in acting_memberships_of(user) if m.role in roles]
 
 
 def units_with_role_or_403(user: User | AnonymousUser, *roles: str) -> list[AdministrativeUnit]:

@@ -20,7 +20,7 @@ class AdministrativeUnitAdmin(SimpleHistoryAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(SimpleHistoryAdmin):
-    list_display = ("user", "role", "unit", "department", "position")
+    list_display = ("user", "role", "unit", "department", "position", "valid_from", "valid_until")
     list_filter = ("role",)
     search_fields = ("user__username", "user__last_name", "unit__name", "unit__code")
     raw_id_fields = ("unit",)

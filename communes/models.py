@@ -4,6 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -151,6 +152,13 @@ class Membership(models.Model):
         help_text=_("Với vai trò Phòng, ngành: tên phòng như trong bộ tiêu chí, ví dụ: Phòng Y tế."),
     )
     position = models.CharField(_("chức vụ"), max_length=120, blank=True)
+    valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
+    valid_until = models.DateField(
+        _("hiệu lực đến"),
+        null=True,
+        blank=True,
+        help_text=_("Sau ngày này, người dùng chỉ còn xem được dữ liệu của đơn vị, không thao tác được."),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -158,10 +166,23 @@ class Membership(models.Model):
         verbose_name_plural = _("phân quyền")
         constraints = [
             models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique_role"),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_until__gte=F("valid_from")),
+                name="membership_dates_ordered",
+            ),
         ]
 
     def __str__(self):
         return f"{self.user} · {self.get_role_display()} · {self.unit}"
+
+    def has_started(self, today: datetime.date) -> bool:
+        return self.valid_from is None or self.valid_from <= today
+
+    def has_ended(self, today: datetime.date) -> bool:
+        """An ended membership still reads what it reached; it acts on nothing (communes.access)."""
+        return self.valid_until is not None and self.valid_until < today
 
 
 class Profile(models.Model):

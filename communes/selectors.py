@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,14 @@ from .models import AdministrativeUnit, Profile
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+
+
+def existing_between_q(first_day: datetime.date, last_day: datetime.date, prefix: str = "") -> Q:
+    """The units in existence at some point from `first_day` to `last_day` (no dates: always); `prefix`
+    is the lookup to the unit from another model ("commune__")."""
+    return (Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": last_day})) & (
+        Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": first_day})
+    )
 
 
 def units_search(user: User | AnonymousUser, query: str = "") -> QuerySet[AdministrativeUnit]:

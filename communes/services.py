@@ -355,11 +355,27 @@ def unit_paths_rebuild() -> int:
 
 
 def membership_grant(
-    *, user: AbstractBaseUser, unit: AdministrativeUnit, role: str, department: str = "", position: str = ""
+    *,
+    user: AbstractBaseUser,
+    unit: AdministrativeUnit,
+    role: str,
+    department: str = "",
+    position: str = "",
+    valid_from: datetime.date | None = None,
+    valid_until: datetime.date | None = None,
 ) -> Membership:
-    return upsert(
-        Membership, user=user, unit=unit, role=role, defaults={"department": department, "position": position}
-    )
+    """Give `user` the role at `unit` (from/until the given days; None: open), or change the one they hold."""
+    defaults = {"department": department, "position": position, "valid_from": valid_from, "valid_until": valid_until}
+    return upsert(Membership, user=user, unit=unit, role=role, defaults=defaults)
+
+
+def membership_end(*, membership: Membership, on: datetime.date) -> Membership:
+    """End the membership on `on` (its last day): afterwards it reads what it reached and acts on nothing.
+    One that ended earlier keeps its end."""
+    if membership.valid_until is not None and membership.valid_until <= on:
+        return membership
+    membership, _updated = model_update(instance=membership, fields=["valid_until"], data={"valid_until": on})
+    return membership
 
 
 def profile_set_language(*, user: AbstractBaseUser, language: str) -> None:

@@ -40,7 +40,7 @@ class CriterionAdmin(SimpleHistoryAdmin):
 
 @admin.register(Enrolment)
 class EnrolmentAdmin(SimpleHistoryAdmin):
-    list_display = ("commune", "criteria_set", "target_level", "target_year", "zone", "active")
-    list_filter = ("criteria_set", "active", "zone")
+    list_display = ("commune", "criteria_set", "starts_on", "target_level", "target_year", "zone")
+    list_filter = ("criteria_set", "zone")
     search_fields = ("commune__name", "commune__code")
     raw_id_fields = ("commune",)

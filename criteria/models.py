@@ -205,7 +205,12 @@ class IndicatorTarget(models.Model):
 
 
 class Enrolment(models.Model):
-    """A commune's goal: a criteria set, the level and year it aims for, and its zone."""
+    """A commune's goal from a month on: a criteria set, the level and year it aims for, and its zone.
+
+    Enrolments are never switched off: moving a commune to another set from a month is a new enrolment
+    starting then, and the old one keeps applying to the months before it. Which one applies to a month
+    is `criteria.selectors.enrolment_in_force_q` (the latest start up to that month among the enrolments
+    whose set is in force then)."""
 
     commune = models.ForeignKey(
         AdministrativeUnit, verbose_name=_("xã"), on_delete=models.PROTECT, related_name="enrolments"
@@ -216,7 +221,12 @@ class Enrolment(models.Model):
     target_level = models.CharField(_("mức phấn đấu"), max_length=20, choices=SetLevel.choices)
     target_year = models.PositiveSmallIntegerField(_("năm phấn đấu đạt chuẩn"))
     zone = models.CharField(_("vùng"), max_length=60, blank=True)
-    active = models.BooleanField(_("đang áp dụng"), default=True)
+    starts_on = models.DateField(
+        _("áp dụng từ tháng"),
+        null=True,
+        blank=True,
+        help_text=_("Ngày đầu tiên của tháng báo cáo đầu tiên theo đăng ký này; để trống: từ đầu."),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -224,7 +234,7 @@ class Enrolment(models.Model):
         verbose_name_plural = _("đăng ký phấn đấu")
         constraints = [
             models.UniqueConstraint(fields=["commune", "criteria_set"], name="enrolment_unique_set"),
-            models.UniqueConstraint(fields=["commune"], condition=models.Q(active=True), name="enrolment_one_active"),
+            models.UniqueConstraint(fields=["commune", "starts_on"], name="enrolment_unique_start"),
         ]
 
     def __str__(self):
@@ -232,6 +242,8 @@ class Enrolment(models.Model):
 
     def clean(self):
         super().clean()
+        if self.starts_on:
+            self.starts_on = self.starts_on.replace(day=1)  # a month, stored as its first day
         if self.criteria_set_id:
             try:
                 self.criteria_set.validate_zone(self.zone)

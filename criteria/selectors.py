@@ -1,18 +1,20 @@
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from communes.access import communes_visible_to
+from communes.models import AdministrativeUnit
+from communes.selectors import existing_between_q
 
 from .models import CriteriaSet, Criterion, Enrolment, Indicator, IndicatorTarget
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
-
-    from communes.models import AdministrativeUnit
 
 
 def criteria_sets_for_browsing() -> QuerySet[CriteriaSet]:
@@ -35,11 +37,60 @@ def criteria_set_with_content(criteria_set: CriteriaSet) -> QuerySet[Criterion]:
     )
 
 
+def enrolment_in_force_q(first_day: datetime.date, last_day: datetime.date, prefix: str = "") -> Q:
+    """The enrolments that may apply between `first_day` and `last_day` (a reporting month): started by
+    then (no start: from the beginning) and in a criteria set in force then (no dates: always)."""
+    return (
+        (Q(**{f"{prefix}starts_on__isnull": True}) | Q(**{f"{prefix}starts_on__lte": last_day}))
+        & (
+            Q(**{f"{prefix}criteria_set__effective_from__isnull": True})
+            | Q(**{f"{prefix}criteria_set__effective_from__lte": last_day})
+        )
+        & (
+            Q(**{f"{prefix}criteria_set__effective_until__isnull": True})
+            | Q(**{f"{prefix}criteria_set__effective_until__gte": first_day})
+        )
+    )
+
+
+def applying_enrolment_id(first_day: datetime.date, last_day: datetime.date) -> Subquery:
+    """For a queryset of communes (`OuterRef("pk")`): the id of the enrolment that applies to the commune
+    in that month, the one with the latest start among those in force (ties: the newest row); None when
+    the commune has none."""
+    candidates = (
+        Enrolment.objects.filter(enrolment_in_force_q(first_day, last_day), commune=OuterRef("pk"))
+        .order_by(F("starts_on").desc(nulls_last=True), "-pk")
+        .values("pk")[:1]
+    )
+    return Subquery(candidates)
+
+
+def enrolments_applying(
+    communes: QuerySet[AdministrativeUnit], first_day: datetime.date, last_day: datetime.date
+) -> QuerySet[Enrolment]:
+    """The enrolment applying to each of `communes` in that month (communes without one are left out),
+    with its commune and set, ordered by district and commune name. One query."""
+    ids = communes.annotate(applying=applying_enrolment_id(first_day, last_day)).values("applying")
+    return (
+        Enrolment.objects.filter(pk__in=ids)
+        .select_related("commune", "commune__parent", "criteria_set")
+        .order_by("commune__parent__name", "commune__name", "commune_id")
+    )
+
+
+def this_month() -> tuple[datetime.date, datetime.date]:
+    """The first and the last day of the current month (Asia/Ho_Chi_Minh)."""
+    today = timezone.localdate()
+    following = (today.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return today.replace(day=1), following - datetime.timedelta(days=1)
+
+
 def active_set_for(user: User | AnonymousUser) -> CriteriaSet | None:
-    """The criteria set the user's communes are enrolled in (the most common one), if any."""
+    """The criteria set the user's communes report on this month (the most common one), if any."""
     if not hasattr(user, "_ntm_active_set"):
+        applying = enrolments_applying(communes_visible_to(user), *this_month())
         user._ntm_active_set = (  # type: ignore[union-attr]  # a cache for the request
-            CriteriaSet.objects.filter(enrolments__active=True, enrolments__commune__in=communes_visible_to(user))
+            CriteriaSet.objects.filter(enrolments__in=applying.values("pk"))
             .annotate(n=Count("enrolments"))
             .order_by("-n", "code")
             .first()
@@ -47,9 +98,22 @@ def active_set_for(user: User | AnonymousUser) -> CriteriaSet | None:
     return user._ntm_active_set  # type: ignore[union-attr, no-any-return]
 
 
-def enrolments_for(communes: Iterable[AdministrativeUnit] | QuerySet[AdministrativeUnit]) -> dict[int, Enrolment]:
-    """Active enrolment per commune id."""
-    return {
-        e.commune_id: e
-        for e in Enrolment.objects.filter(active=True, commune__in=communes).select_related("criteria_set")
-    }
+def communes_enrolled_now(communes: QuerySet[AdministrativeUnit]) -> QuerySet[AdministrativeUnit]:
+    """Those of `communes` in existence this month with an enrolment applying to it (for pages that
+    act now: a new inspection, a new working session)."""
+    first, last = this_month()
+    applying = enrolments_applying(communes, first, last).values("commune_id")
+    return communes.filter(existing_between_q(first, last), pk__in=applying)
+
+
+def enrolments_for(
+    communes: Iterable[AdministrativeUnit] | QuerySet[AdministrativeUnit],
+    first_day: datetime.date | None = None,
+    last_day: datetime.date | None = None,
+) -> dict[int, Enrolment]:
+    """The enrolment applying per commune id, in the month from `first_day` to `last_day` (default: this
+    month)."""
+    if first_day is None or last_day is None:
+        first_day, last_day = this_month()
+    queryset = AdministrativeUnit.objects.filter(pk__in=[c.pk for c in communes])
+    return {e.commune_id: e for e in enrolments_applying(queryset, first_day, last_day)}

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -7,6 +8,7 @@ from typing import IO, TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.db import upsert
@@ -265,20 +267,32 @@ def _write_criteria_set(
 
 
 def enrolment_set(
-    *, commune: AdministrativeUnit, criteria_set: CriteriaSet, target_level: str, target_year: int, zone: str = ""
+    *,
+    commune: AdministrativeUnit,
+    criteria_set: CriteriaSet,
+    target_level: str,
+    target_year: int,
+    zone: str = "",
+    starts_on: datetime.date | None = None,
 ) -> Enrolment:
-    """Make `criteria_set` the commune's active enrolment (deactivating any other).
+    """Enrol the commune in `criteria_set` from the month of `starts_on` (idempotent per commune and set).
+
+    Nothing is switched off: the enrolment applying to a month is the latest one started by then (see
+    `criteria.selectors.enrolment_in_force_q`), so the months before keep their set. Without `starts_on`
+    a commune's first enrolment applies from the beginning, a later one from this month; an existing
+    enrolment in the same set keeps its start unless `starts_on` is given.
 
     Raises ValidationError when the zone is not one the set defines, or is missing while the set has
     zone-specific thresholds (`CriteriaSet.validate_zone`)."""
     zone = zone.strip()
     criteria_set.validate_zone(zone)
+    defaults: dict[str, object] = {"target_level": target_level, "target_year": target_year, "zone": zone}
+    if starts_on is not None:
+        defaults["starts_on"] = starts_on.replace(day=1)
     with transaction.atomic():
-        Enrolment.objects.filter(commune=commune, active=True).exclude(criteria_set=criteria_set).update(active=False)
-        enrolment = upsert(
-            Enrolment,
-            commune=commune,
-            criteria_set=criteria_set,
-            defaults={"target_level": target_level, "target_year": target_year, "zone": zone, "active": True},
-        )
+        others = Enrolment.objects.filter(commune=commune).exclude(criteria_set=criteria_set)
+        is_new = not Enrolment.objects.filter(commune=commune, criteria_set=criteria_set).exists()
+        if is_new and starts_on is None and others.exists():
+            defaults["starts_on"] = timezone.localdate().replace(day=1)
+        enrolment = upsert(Enrolment, commune=commune, criteria_set=criteria_set, defaults=defaults)
     return enrolment

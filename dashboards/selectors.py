@@ -16,7 +16,7 @@ from communes.models import AdministrativeUnit, UnitLevel
 from criteria.models import Criterion, Enrolment, IndicatorTarget
 from inspections.selectors import actions_of_commune, latest_findings
 from reports.models import IndicatorStatus, MonthlyReport, ReportingPeriod, ReportStatus
-from reports.selectors import disputed_pairs
+from reports.selectors import disputed_pairs, enrolments_reporting_in
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -116,15 +116,6 @@ def previous_period(period: ReportingPeriod) -> ReportingPeriod | None:
     return ReportingPeriod.objects.filter(year=year, month=month).first()
 
 
-def enrolled_communes(unit: AdministrativeUnit) -> list[Enrolment]:
-    """Active enrolments of the communes at or below `unit`, with their communes (one query)."""
-    return list(
-        Enrolment.objects.filter(active=True, commune__path__startswith=unit.path, commune__level=UnitLevel.COMMUNE)
-        .select_related("commune", "commune__parent", "criteria_set")
-        .order_by("commune__parent__name", "commune__name")
-    )
-
-
 def _reports_by_commune(
     period: ReportingPeriod | None, unit: AdministrativeUnit, *fields: str
 ) -> dict[int, MonthlyReport]:
@@ -137,8 +128,9 @@ def _reports_by_commune(
 
 
 def overview(unit: AdministrativeUnit, period: ReportingPeriod, *, compare: bool = True) -> Overview:
-    """Every enrolled commune below `unit` with its report for `period` and, with `compare`, the previous
-    month's report and the sub-criteria disputed by inspections."""
+    """Every commune below `unit` that must report in `period` (reports.selectors.communes_reporting_in)
+    with its report and, with `compare`, the previous month's report and the sub-criteria disputed by
+    inspections."""
     current = _reports_by_commune(period, unit)
     previous, disputed = {}, Counter()
     if compare:
@@ -151,7 +143,7 @@ def overview(unit: AdministrativeUnit, period: ReportingPeriod, *, compare: bool
         period=period,
         rows=[
             OverviewRow(e.commune, e, current.get(e.commune_id), previous.get(e.commune_id), disputed[e.commune_id])
-            for e in enrolled_communes(unit)
+            for e in enrolments_reporting_in(period, within=unit)
         ],
     )
 

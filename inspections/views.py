@@ -16,6 +16,7 @@ from communes.models import Role
 from core.errors import ApplicationError
 from core.uploads import CONTENT_TYPES
 from criteria.models import Indicator
+from criteria.selectors import communes_enrolled_now, enrolments_for
 
 from . import selectors, services
 from .export import inspections_workbook
@@ -25,7 +26,7 @@ from .models import Finding, InspectionStatus, Photo, SiteVisit
 
 def _inspectable_communes(user):
     """Enrolled communes in which the user may log inspections (inspector or office above them)."""
-    communes = access.communes_visible_to(user).filter(enrolments__active=True).order_by("name")
+    communes = communes_enrolled_now(access.communes_visible_to(user)).order_by("name")
     return access.scope_by_action(communes, user, "inspection.edit", unit_field="")
 
 
@@ -125,7 +126,7 @@ def visit_create(request, pk):
 
 
 def _indicators_for(commune):
-    enrolment = commune.enrolments.filter(active=True).select_related("criteria_set").first()
+    enrolment = enrolments_for([commune]).get(commune.pk)
     if enrolment is None:
         return Indicator.objects.none()
     return enrolment.criteria_set.indicators.select_related("criterion").order_by("criterion__number", "position")

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from communes import access
 from communes.models import Role
 from communes.selectors import people_within
+from criteria.selectors import communes_enrolled_now
 from inspections.models import Inspection
 
 from . import selectors, services
@@ -43,7 +44,7 @@ def meeting_list(request):
 @login_required
 def meeting_create(request):
     units = access.units_with_role_or_403(request.user, Role.OFFICE)
-    communes = access.communes_visible_to(request.user).filter(enrolments__active=True).order_by("name")
+    communes = communes_enrolled_now(access.communes_visible_to(request.user)).order_by("name")
     options = {
         "communes": communes,
         "people": people_within(units),

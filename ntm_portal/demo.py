@@ -212,12 +212,11 @@ def seed_reports(commune_codes=None):
     skips what already exists."""
     import random
 
-
     User = get_user_model()
     official = User.objects.get(username="xa_xuantruong")
     office = User.objects.get(username="vpdp_thoxuan")
     enrolments = Enrolment.objects.filter(
-        active=True, commune__parent__code=DISTRICT_CODE, criteria_set__code=DEMO_SET_CODE
+        commune__parent__code=DISTRICT_CODE, criteria_set__code=DEMO_SET_CODE
     ).select_related("commune", "criteria_set")
     if commune_codes is not None:
         enrolments = enrolments.filter(commune__code__in=commune_codes)
@@ -280,7 +279,6 @@ def _date_history(report, since, when):
     The services record the time they run at (history, `created_at`): seeded in 2026, a report of
     April 2021 would read "Lập báo cáo" in 2026, after its 2021 submission."""
     from django.db.models import Max
-
 
     report_rows = MonthlyReport.history.filter(id=report.pk, history_id__gt=since[0])
     status_rows = IndicatorStatus.history.filter(report_id=report.pk, history_id__gt=since[1])

@@ -4,17 +4,29 @@ from django.utils.translation import gettext_lazy as _
 
 from communes import access
 from communes.models import Role
+from communes.selectors import existing_between_q
 from criteria.models import Criterion
 from criteria.selectors import active_set_for, enrolments_for
 from inspections.selectors import actions_of_commune
 from reports.models import MonthlyReport
+from reports.selectors import enrolments_reporting_in
 from reports.services import period_current
 
 
-def _communes_with_enrolment(user):
+def _communes_with_enrolment(user, period):
+    """The communes the user sees with the enrolment applying in `period` (or None)."""
     communes = list(access.communes_visible_to(user).select_related("parent").order_by("parent__name", "name"))
-    enrolments = enrolments_for(communes)
+    enrolments = enrolments_for(communes, period.first_day, period.last_day)
     return [(c, enrolments.get(c.id)) for c in communes]
+
+
+def _communes_of_area(user, period):
+    """The communes in existence in `period` the user sees, each with its enrolment when it must report
+    then (reports.selectors.communes_reporting_in), else None."""
+    visible = access.communes_visible_to(user)
+    reporting = {e.commune_id: e for e in enrolments_reporting_in(period, among=visible)}
+    communes = visible.filter(existing_between_q(period.first_day, period.last_day))
+    return [(c, reporting.get(c.pk)) for c in communes.select_related("parent").order_by("parent__name", "name")]
 
 
 AREA_TITLES = {
@@ -39,7 +51,7 @@ def home_context(user):
         return None, context
     context["period"] = period = period_current()
     if role == Role.COMMUNE_OFFICIAL:
-        communes = _communes_with_enrolment(user)
+        communes = _communes_with_enrolment(user, period)
         reports = {
             r.commune_id: r for r in MonthlyReport.objects.filter(period=period, commune__in=[c for c, _e in communes])
         }
@@ -59,7 +71,7 @@ def home_context(user):
         )
         context["departments"] = sorted(departments)
     else:
-        communes = _communes_with_enrolment(user)
+        communes = _communes_of_area(user, period)
         context["communes"] = communes
         context["enrolled_count"] = sum(1 for _c, e in communes if e)
         context["home_title"] = AREA_TITLES[role]

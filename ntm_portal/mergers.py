@@ -15,10 +15,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from communes.models import AdministrativeUnit, Membership, UnitLevel
-from communes.services import membership_grant
+from communes.services import membership_end, membership_grant
 from core.db import model_update
 from core.errors import ApplicationError
 from criteria.models import Enrolment
+from criteria.selectors import enrolments_applying
 from criteria.services import enrolment_set
 from inspections.models import ActionItem, ActionStatus
 
@@ -112,7 +113,7 @@ def units_merge(
                     _("Chấm dứt %(unit)s ngày %(date)s, thay thế bởi %(successor)s")
                     % {"unit": _label(unit), "date": _day(day_before), "successor": _label(successor)}
                 )
-        _carry(outcome, [u for u in old if u.pk != successor.pk])
+        _carry(outcome, [u for u in old if u.pk != successor.pk], on)
         if not outcome.changed:
             outcome.lines.append(_("Không có gì thay đổi: việc hợp nhất này đã được thực hiện."))
         if dry_run:
@@ -149,10 +150,15 @@ def _successor(
     )
 
 
-def _carry(outcome: MergeOutcome, old: list[AdministrativeUnit]) -> None:
+def _carry(outcome: MergeOutcome, old: list[AdministrativeUnit], on: datetime.date) -> None:
     successor = outcome.successor
-    if not Enrolment.objects.filter(commune=successor, active=True).exists():
-        by_unit = {e.commune_id: e for e in Enrolment.objects.filter(commune__in=old, active=True)}
+    if not Enrolment.objects.filter(commune=successor).exists():
+        # The set the old units reported on in their last month goes on for the successor from its first.
+        last_day = on - ONE_DAY
+        applying = enrolments_applying(
+            AdministrativeUnit.objects.filter(pk__in=[u.pk for u in old]), last_day.replace(day=1), last_day
+        )
+        by_unit = {e.commune_id: e for e in applying}
         source = next((by_unit[u.pk] for u in old if u.pk in by_unit), None)
         if source is not None:
             enrolment_set(
@@ -161,6 +167,7 @@ def _carry(outcome: MergeOutcome, old: list[AdministrativeUnit]) -> None:
                 target_level=source.target_level,
                 target_year=source.target_year,
                 zone=source.zone,
+                starts_on=on.replace(day=1),
             )
             outcome.changed = True
             outcome.lines.append(
@@ -175,6 +182,7 @@ def _carry(outcome: MergeOutcome, old: list[AdministrativeUnit]) -> None:
         outcome.lines.append(_("%(count)s việc chưa hoàn thành chuyển sang đơn vị kế thừa") % {"count": len(tasks)})
     granted = 0
     for membership in Membership.objects.filter(unit__in=old).select_related("user").order_by("pk"):
+        membership_end(membership=membership, on=on - ONE_DAY)  # reads the old unit's records, acts no more
         if Membership.objects.filter(user=membership.user, unit=successor, role=membership.role).exists():
             continue
         membership_grant(
@@ -183,6 +191,7 @@ def _carry(outcome: MergeOutcome, old: list[AdministrativeUnit]) -> None:
             role=membership.role,
             department=membership.department,
             position=membership.position,
+            valid_from=on,
         )
         granted += 1
     if granted:

@@ -1,3 +1,4 @@
+import calendar
 import datetime
 import uuid
 import zoneinfo
@@ -46,6 +47,14 @@ class ReportingPeriod(models.Model):
     @property
     def label(self):
         return str(self)
+
+    @property
+    def first_day(self) -> datetime.date:
+        return datetime.date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> datetime.date:
+        return datetime.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
 
     @property
     def deadline_moved(self):

@@ -25,6 +25,7 @@ from notifications.services import notify
 
 from .channels import CHANNELS, enabled_channels
 from .models import MonthlyReport, Reminder, ReminderKind, ReminderState, ReportingPeriod, ReportStatus
+from .selectors import communes_reporting_in
 
 DONE_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
 
@@ -62,15 +63,9 @@ def due_periods(today: datetime.date) -> list[tuple[ReportingPeriod, str]]:
 
 
 def missing_communes(period: ReportingPeriod) -> QuerySet[AdministrativeUnit]:
-    """Enrolled communes that have not submitted their report for the period."""
+    """Communes that must report in the period (`communes_reporting_in`) and have not submitted it."""
     done = MonthlyReport.objects.filter(period=period, status__in=DONE_STATUSES).values("commune_id")
-    return (
-        AdministrativeUnit.objects.filter(enrolments__active=True)
-        .exclude(pk__in=done)
-        .select_related("parent")
-        .order_by("path")
-        .distinct()
-    )
+    return communes_reporting_in(period).exclude(pk__in=done).select_related("parent").order_by("path")
 
 
 def _offices_over(communes: Iterable[AdministrativeUnit]) -> dict[AdministrativeUnit, list[AdministrativeUnit]]:

@@ -6,12 +6,14 @@ import datetime
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 
 from communes import access
-from communes.models import AdministrativeUnit
-from criteria.models import IndicatorTarget
+from communes.models import AdministrativeUnit, Role, UnitLevel
+from communes.selectors import existing_between_q
+from criteria.models import Enrolment, IndicatorTarget
+from criteria.selectors import applying_enrolment_id, enrolment_in_force_q
 from inspections.selectors import open_shortcomings
 
 from .models import IndicatorStatus, MonthlyReport, ReportingPeriod
@@ -74,16 +76,50 @@ def reports_of_commune(commune: AdministrativeUnit) -> QuerySet[MonthlyReport]:
     )
 
 
+def communes_reporting_in(
+    period: ReportingPeriod, *, within: AdministrativeUnit | None = None
+) -> QuerySet[AdministrativeUnit]:
+    """The communes that must report in `period` (below `within`, when given): the commune-level units in
+    existence during the month (a commune abolished before it, or created after it, does not report),
+    each with an enrolment applying then, whose id is annotated as `applying_enrolment`.
+
+    The one answer to "who must report in P": reminders, late counts, dashboards, the period overview and
+    the home pages all ask here, so a merger or a new criteria set never changes what an earlier period
+    shows."""
+    first, last = period.first_day, period.last_day
+    communes = AdministrativeUnit.objects.filter(existing_between_q(first, last), level=UnitLevel.COMMUNE)
+    if within is not None:
+        communes = communes.filter(path__startswith=within.path)
+    return communes.annotate(applying_enrolment=applying_enrolment_id(first, last)).filter(
+        applying_enrolment__isnull=False
+    )
+
+
+def enrolments_reporting_in(
+    period: ReportingPeriod,
+    *,
+    within: AdministrativeUnit | None = None,
+    among: QuerySet[AdministrativeUnit] | None = None,
+) -> list[Enrolment]:
+    """The enrolment of each commune that must report in `period` (`communes_reporting_in`), restricted to
+    `among` when given, with its commune and set, ordered by district and commune name. One query."""
+    communes = communes_reporting_in(period, within=within)
+    if among is not None:
+        communes = communes.filter(pk__in=among.values("pk"))
+    applying = communes.values("applying_enrolment")  # type: ignore[misc]  # annotated by communes_reporting_in
+    return list(
+        Enrolment.objects.filter(pk__in=applying)
+        .select_related("commune", "commune__parent", "criteria_set")
+        .order_by("commune__parent__name", "commune__name", "commune_id")
+    )
+
+
 def period_overview(
     user: User | AnonymousUser, period: ReportingPeriod
 ) -> list[tuple[AdministrativeUnit, MonthlyReport | None]]:
-    """Each enrolled commune the user sees, with its report for the period (or None), ordered by name."""
-    communes = list(
-        access.communes_visible_to(user)
-        .filter(enrolments__active=True)
-        .select_related("parent")
-        .order_by("parent__name", "name")
-    )
+    """Each commune the user sees that must report in the period, with its report (or None), by name."""
+    enrolments = enrolments_reporting_in(period, among=access.communes_visible_to(user))
+    communes = [e.commune for e in enrolments]
     reports = {
         r.commune_id: r for r in MonthlyReport.objects.filter(period=period, commune__in=[c.pk for c in communes])
     }
@@ -110,17 +146,32 @@ def recent_periods(limit: int = 24) -> QuerySet[ReportingPeriod]:
 def periods_with_movable_deadline(user: User | AnonymousUser, periods: Iterable[ReportingPeriod]) -> set[int]:
     """The ids of `periods` whose deadline `user` may move, in a fixed number of queries (not one per period).
 
-    A period is shared: it covers every commune with an active enrolment and every commune that already
-    has a report in it, so only an office reaching all of them may move its deadline
+    A period is shared: it covers every commune that must report in it (`communes_reporting_in`) and every
+    commune that already has a report in it, so only an office reaching all of them may move its deadline
     (`access.office_reaches_all`).
     """
+    periods = list(periods)
     ids = {period.pk for period in periods}
-    units = AdministrativeUnit.objects.all()
-    if not ids or not access.office_reaches_all(user, units.filter(enrolments__active=True)):
+    if not ids or not (user.is_superuser or access.units_with_role(user, Role.OFFICE)):
         return set()
-    beyond = access.units_beyond_office(user, units)
-    blocked = MonthlyReport.objects.filter(period_id__in=ids, commune__in=beyond).values_list("period_id", flat=True)
-    return ids - set(blocked)
+    beyond = access.units_beyond_office(user, AdministrativeUnit.objects.all())
+    # One query: per period, the enrolments beyond the office that apply then (the rules of
+    # `communes_reporting_in`, a commune reporting in P when one of its enrolments may apply in P).
+    counts = Enrolment.objects.filter(commune__in=beyond, commune__level=UnitLevel.COMMUNE).aggregate(
+        **{
+            f"p{p.pk}": Count(
+                "pk",
+                filter=enrolment_in_force_q(p.first_day, p.last_day)
+                & existing_between_q(p.first_day, p.last_day, prefix="commune__"),
+            )
+            for p in periods
+        }
+    )
+    blocked = {p.pk for p in periods if counts[f"p{p.pk}"]}
+    blocked |= set(
+        MonthlyReport.objects.filter(period_id__in=ids, commune__in=beyond).values_list("period_id", flat=True)
+    )
+    return ids - blocked
 
 
 def may_move_deadline(user: User | AnonymousUser, period: ReportingPeriod) -> bool:

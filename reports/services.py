@@ -15,12 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from communes.models import Role
+from communes.models import AdministrativeUnit, Role
 from communes.selectors import users_with_role_over
 from core.db import model_update
 from core.errors import ApplicationError, ConflictError
 from core.uploads import EVIDENCE_KINDS, validate_upload
-from criteria.models import Enrolment, IndicatorTarget
+from criteria.models import IndicatorTarget
+from criteria.selectors import enrolments_applying
 from notifications.services import notify
 
 from . import scoring
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from django.core.files import File
 
-    from communes.models import AdministrativeUnit
     from criteria.models import CriteriaSet
 
 ANSWER_FIELDS = ("value", "text_value", "declared_met", "note", "responsible_person", "planned_date")
@@ -115,11 +115,17 @@ def _previous_statuses(
 
 
 def report_open(*, commune: AdministrativeUnit, period: ReportingPeriod) -> MonthlyReport:
-    """The commune's report for the period, created (pre-filled from the previous one) if needed."""
+    """The commune's report for the period, created (pre-filled from the previous one) if needed, on the
+    criteria set of the enrolment applying to the period (never a later one: see `enrolments_applying`)."""
     report = MonthlyReport.objects.filter(commune=commune, period=period).first()
     if report:
         return report
-    enrolment = Enrolment.objects.filter(commune=commune, active=True).select_related("criteria_set").first()
+    if (commune.valid_from and commune.valid_from > period.last_day) or (
+        commune.valid_until and commune.valid_until < period.first_day
+    ):
+        raise ReportError(_("Đơn vị này không tồn tại trong kỳ báo cáo %(period)s.") % {"period": period})
+    single = AdministrativeUnit.objects.filter(pk=commune.pk)
+    enrolment = enrolments_applying(single, period.first_day, period.last_day).first()
     if enrolment is None or not enrolment.criteria_set.is_complete:
         raise ReportError(_("Xã chưa được đăng ký một bộ tiêu chí đầy đủ; hãy liên hệ Văn phòng Điều phối NTM."))
     try:

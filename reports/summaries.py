@@ -44,10 +44,11 @@ def _parse_period(text: str) -> tuple[int, int]:
 def _selected_reports(commune_code: str | None, period: str | None) -> QuerySet[MonthlyReport]:
     reports = MonthlyReport.objects.all()
     if commune_code is not None:
-        commune = AdministrativeUnit.objects.filter(code=commune_code.strip(), level=UnitLevel.COMMUNE).first()
-        if commune is None:
+        # Every version of the code (a merger may have given it to a new commune): all their reports.
+        communes = AdministrativeUnit.objects.filter(code=commune_code.strip(), level=UnitLevel.COMMUNE)
+        if not communes.exists():
             raise SummaryError(_("Không có xã nào mã “%(code)s”.") % {"code": commune_code})
-        reports = reports.filter(commune=commune)
+        reports = reports.filter(commune__in=communes)
     if period is not None:
         year, month = _parse_period(period)
         reports = reports.filter(period__year=year, period__month=month)

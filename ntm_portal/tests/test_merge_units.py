@@ -27,7 +27,7 @@ def state():
                 "pk", "code", "name", "parent_id", "path", "valid_until", "replaced_by"
             )
         ),
-        sorted(Enrolment.objects.values_list("pk", "commune_id", "criteria_set_id", "active")),
+        sorted(Enrolment.objects.values_list("pk", "commune_id", "criteria_set_id", "starts_on")),
         sorted(ActionItem.objects.values_list("pk", "commune_id", "status")),
         sorted(Membership.objects.values_list("pk", "user_id", "unit_id", "role")),
         sorted(MonthlyReport.objects.values_list("pk", "commune_id")),
@@ -76,14 +76,17 @@ def test_dry_run_then_merge_then_again(merger, capsys):
     assert state()[4] == before[4]  # every report on the unit it had
     assert MonthlyReport.objects.filter(commune__in=merger["old"].values()).count() == 12
     assert not MonthlyReport.objects.filter(commune=successor).exists()
-    enrolment = Enrolment.objects.get(commune=successor, active=True)
-    old_enrolment = Enrolment.objects.get(commune=merger["old"]["15514"], active=True)
+    enrolment = Enrolment.objects.get(commune=successor)
+    old_enrolment = Enrolment.objects.get(commune=merger["old"]["15514"])
     assert (enrolment.criteria_set, enrolment.target_year) == (old_enrolment.criteria_set, old_enrolment.target_year)
     tasks = merger["tasks"]
     assert ActionItem.objects.get(pk=tasks[ActionStatus.OPEN].pk).commune == successor
     assert ActionItem.objects.get(pk=tasks[ActionStatus.VERIFIED].pk).commune == merger["old"]["15517"]
     assert Membership.objects.filter(user=merger["user"], unit=successor, role=Role.COMMUNE_OFFICIAL).exists()
-    assert Membership.objects.filter(user=merger["user"], unit=merger["old"]["15514"]).exists()
+    old_membership = Membership.objects.get(user=merger["user"], unit=merger["old"]["15514"])
+    assert old_membership.valid_until == ON - datetime.timedelta(days=1)
+    assert Membership.objects.get(user=merger["user"], unit=successor).valid_from == ON
+    assert enrolment.starts_on == ON.replace(day=1)
 
     after = state()
     call_command("merge_units", *MERGE)

@@ -278,7 +278,7 @@ def test_work_done_in_process_leaves_nothing_in_the_outbox(
 def test_reminders_the_broker_did_not_take_are_sent_by_the_sweep(
     xuan_truong, xuan_hoa, broker, mailoutbox, django_capture_on_commit_callbacks
 ):
-    Enrolment.objects.exclude(commune__in=[xuan_truong, xuan_hoa]).update(active=False)
+    Enrolment.objects.exclude(commune__in=[xuan_truong, xuan_hoa]).delete()
     services.period_for(2021, 5)
     broker.down()
     with django_capture_on_commit_callbacks(execute=True):

@@ -22,9 +22,9 @@ def criteria_set(db):
 
 @pytest.fixture
 def enrol(criteria_set):
-    def make(commune, *, active=True):
+    def make(commune):
         return Enrolment.objects.create(
-            commune=commune, criteria_set=criteria_set, target_level=SetLevel.ADVANCED, target_year=2025, active=active
+            commune=commune, criteria_set=criteria_set, target_level=SetLevel.ADVANCED, target_year=2025
         )
 
     return make
@@ -79,7 +79,7 @@ def test_communes_enrolled_in_two_districts_leave_it_to_the_office_above_both(tr
 
 def test_a_report_in_the_period_counts_even_without_an_active_enrolment(tree, people, enrol, criteria_set, april, may):
     enrol(tree["a"])
-    enrol(tree["c"], active=False)  # Xã Cường left, but reported in April
+    # Xã Cường is not enrolled (it left), but reported in April
     MonthlyReport.objects.create(commune=tree["c"], period=april, criteria_set=criteria_set)
 
     assert _move(people["office"], april).status_code == 403

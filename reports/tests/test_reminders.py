@@ -24,7 +24,7 @@ HCM = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 @pytest.fixture
 def two_communes(demo, xuan_truong, xuan_hoa):
     """Only Xuân Trường and Xuân Hòa are enrolled, each with one official with an email address."""
-    Enrolment.objects.exclude(commune__in=[xuan_truong, xuan_hoa]).update(active=False)
+    Enrolment.objects.exclude(commune__in=[xuan_truong, xuan_hoa]).delete()
     return xuan_truong, xuan_hoa
 
 
@@ -155,7 +155,7 @@ def test_smtp_failure_retries_with_backoff_and_stays_visible(two_communes, may, 
 
 def test_a_commune_with_nobody_to_remind_is_reported_to_the_office(demo, may, users, xuan_truong):
     tho_lam = Enrolment.objects.get(commune__code="15541").commune  # enrolled, no official at all
-    Enrolment.objects.exclude(commune__in=[xuan_truong, tho_lam]).update(active=False)
+    Enrolment.objects.exclude(commune__in=[xuan_truong, tho_lam]).delete()
     reminders.run(datetime.date(2021, 5, 20))
     assert set(Reminder.objects.filter(unit=tho_lam).values_list("state", flat=True)) == {"no_recipient"}
     office_inbox = Notification.objects.filter(user=users["vpdp_thoxuan"])

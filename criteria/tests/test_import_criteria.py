@@ -109,6 +109,48 @@ def test_shipped_reference_sets(db):
     assert qd318.criteria.get(number=17).name == "Môi trường và an toàn thực phẩm"
     qd51 = CriteriaSet.objects.get(code="qd51-2025-xa-ntm")
     assert qd51.criteria.count() == 10 and not qd51.is_complete
+    qd51_illustrative = CriteriaSet.objects.get(code="minh-hoa-qd51-10-47")
+    assert "minh họa" in qd51_illustrative.name and "không phải văn bản chính thức" in qd51_illustrative.legal_basis
+    assert (qd51_illustrative.criteria.count(), qd51_illustrative.indicators.count()) == (10, 47)
+    assert qd51_illustrative.is_complete and not qd51_illustrative.verified
+
+
+def test_illustrative_2026_2030_set_imports_complete_with_commune_groups(db):
+    """The illustrative set (minh họa) on the QĐ 51/2025 frame: the official 10 criterion names, 47 made-up
+    sub-criteria, ten of them with one threshold per commune group (Nhóm 1 strictest, Nhóm 3 loosest)."""
+    criteria_set = criteria_set_import(
+        DATA / "minh_hoa_qd51_10_47.csv", code="minh-hoa-qd51-10-47", name="Minh họa QĐ 51", level="ntm"
+    )
+    assert criteria_set.is_complete
+    assert (criteria_set.criteria.count(), criteria_set.indicators.count()) == (10, 47)
+    skeleton = criteria_set_import(DATA / "qd51_2025_xa_ntm.csv", code="qd51-2025-xa-ntm", name="Khung QĐ 51")
+    assert list(criteria_set.criteria.order_by("number").values_list("number", "name")) == list(
+        skeleton.criteria.order_by("number").values_list("number", "name")
+    )
+    assert all(criterion.indicators.exists() for criterion in criteria_set.criteria.all())
+    assert criteria_set.zones == ["Nhóm 1", "Nhóm 2", "Nhóm 3"]
+    zoned = sorted(
+        set(
+            IndicatorTarget.objects.filter(indicator__criteria_set=criteria_set)
+            .exclude(zone="")
+            .values_list("indicator__code", flat=True)
+        )
+    )
+    assert zoned == ["2.2", "2.4", "2.6", "3.1", "4.2", "5.5", "6.1", "7.2", "8.1", "8.3"]
+    income = criteria_set.indicators.get(code="3.1")
+    assert (income.kind, income.unit) == ("number_min", "triệu đồng/người/năm")
+    assert [income.target_for(z).threshold for z in ("Nhóm 1", "Nhóm 2", "Nhóm 3")] == [90, 75, 60]
+    poverty = criteria_set.indicators.get(code="6.1")
+    assert poverty.kind == "percent_max" and poverty.target_for("Nhóm 3").threshold == 5
+    assert criteria_set.indicators.get(code="1.1").target_for("Nhóm 2").target_text == "Đạt"  # all-groups row
+    assert set(criteria_set.indicators.values_list("kind", flat=True)) == {
+        "yes_no",
+        "number_min",
+        "number_max",
+        "percent_min",
+        "percent_max",
+        "text",
+    }
 
 
 def test_command_fails_loudly_on_a_bad_file(db, tmp_path):
@@ -137,12 +179,13 @@ def test_met_is_derived_from_value_and_threshold(kind, value, threshold, met):
     assert indicator.is_met_by(value if kind != "text" else None, threshold) is met
 
 
-def test_the_2026_2030_skeleton_names_no_abolished_district_office(db):
+@pytest.mark.parametrize("filename", ["qd51_2025_xa_ntm.csv", "minh_hoa_qd51_10_47.csv"])
+def test_the_2026_2030_sets_name_no_abolished_district_office(db, filename):
     """After 1/7/2025 there is no Phòng LĐ-TB&XH, TN&MT, NN&PTNT or VH&TT: provincial Sở or the commune's offices."""
     import csv
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "data" / "qd51_2025_xa_ntm.csv"
+    path = Path(__file__).resolve().parents[1] / "data" / filename
     with open(path, encoding="utf-8") as file:
         departments = {row["responsible_department"] for row in csv.DictReader(file)}
     assert departments <= {
@@ -151,6 +194,9 @@ def test_the_2026_2030_skeleton_names_no_abolished_district_office(db):
         "Sở Khoa học và Công nghệ",
         "Sở Nội vụ",
         "Sở Tư pháp",
+        "Sở Y tế",
+        "Sở Giáo dục và Đào tạo",
+        "Công an tỉnh",
         "Phòng Kinh tế",
         "Phòng Văn hóa - Xã hội",
     }

@@ -11,7 +11,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.db import upsert
+from core.db import model_update, upsert
 from core.tabular import ImportFileError, RowError, parse_decimal, read_rows, too_long
 
 from .models import (
@@ -198,17 +198,27 @@ def criteria_set_import(
     legal_basis: str = "",
     level: str = SetLevel.ADVANCED,
     verified: bool = False,
+    effective_from: datetime.date | None = None,
+    effective_until: datetime.date | None = None,
 ) -> CriteriaSet:
-    """Create or update a criteria set from a CSV/XLSX file (DESIGN §6). All or nothing."""
+    """Create or update a criteria set from a CSV/XLSX file (DESIGN §6). All or nothing.
+
+    `effective_from`/`effective_until` (None: open) bound the months in which an enrolment in the set
+    applies (criteria.selectors.enrolment_in_force_q)."""
     rows = read_rows(source, CRITERIA_COLUMNS)
     criteria, errors = _parse_criteria_rows(rows)
     if level not in SetLevel.values:
         errors.append(RowError(None, _("Mức “%(level)s” không hợp lệ (ntm, advanced, model).") % {"level": level}))
+    if effective_from and effective_until and effective_until < effective_from:
+        errors.append(RowError(None, _("Ngày hết hiệu lực của bộ tiêu chí sớm hơn ngày áp dụng.")))
     if errors:
         raise ImportFileError(errors)
     try:
         with transaction.atomic():
-            return _write_criteria_set(criteria, code, name, legal_basis, level, verified)
+            criteria_set = _write_criteria_set(criteria, code, name, legal_basis, level, verified)
+            dates = {"effective_from": effective_from, "effective_until": effective_until}
+            criteria_set, _updated = model_update(instance=criteria_set, fields=list(dates), data=dates)
+            return criteria_set
     except ProtectedError as exc:
         raise ImportFileError(
             [RowError(None, _("Không thể xóa tiêu chí hoặc tiểu tiêu chí đã có dữ liệu báo cáo."))]

@@ -200,3 +200,42 @@ def test_the_2026_2030_sets_name_no_abolished_district_office(db, filename):
         "Phòng Kinh tế",
         "Phòng Văn hóa - Xã hội",
     }
+
+
+def test_a_set_is_imported_with_its_effective_dates(db, tmp_path):
+    import datetime
+
+    from django.core.management import call_command
+
+    from criteria.models import CriteriaSet
+
+    path = tmp_path / "set.csv"
+    path.write_text(
+        "criterion_number,criterion_name,criterion_group,indicator_code,indicator_name,kind,unit,target,threshold,"
+        "zone,responsible_department\n1,Quy hoạch,,1.1,Có quy hoạch,yes_no,,Đạt,,,Sở Xây dựng\n",
+        encoding="utf-8",
+    )
+    options = ["--code", "bo-moi", "--name", "Bộ mới", "--level", "ntm"]
+    call_command("import_criteria", str(path), *options, "--effective-from", "2026-02-15")
+    criteria_set = CriteriaSet.objects.get(code="bo-moi")
+    assert (criteria_set.effective_from, criteria_set.effective_until) == (datetime.date(2026, 2, 15), None)
+    dated = [*options, "--effective-from", "2026-02-15", "--effective-until"]
+    call_command("import_criteria", str(path), *dated, "2030-12-31")
+    criteria_set.refresh_from_db()
+    assert criteria_set.effective_until == datetime.date(2030, 12, 31)
+    with pytest.raises(CommandError, match="sớm hơn"):
+        call_command("import_criteria", str(path), *dated, "2026-01-01")
+
+
+def test_the_shipped_national_sets_carry_their_dates(db):
+    import datetime
+    import io
+
+    from django.core.management import call_command
+
+    from criteria.models import CriteriaSet
+
+    call_command("load_reference_data", stdout=io.StringIO())
+    dates = dict(CriteriaSet.objects.values_list("code", "effective_from"))
+    assert dates["qd51-2025-xa-ntm"] == dates["minh-hoa-qd51-10-47"] == datetime.date(2026, 2, 15)
+    assert CriteriaSet.objects.get(code="qd318-2022-xa-ntm").effective_until == datetime.date(2026, 2, 14)

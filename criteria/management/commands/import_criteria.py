@@ -1,8 +1,17 @@
+import datetime
+
 from django.core.management.base import BaseCommand, CommandError
 
 from core.tabular import ImportFileError
 from criteria.models import SetLevel
 from criteria.services import criteria_set_import
+
+
+def _day(value):
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"Ngày “{value}” không hợp lệ (YYYY-MM-DD).") from exc
 
 
 class Command(BaseCommand):
@@ -15,11 +24,20 @@ class Command(BaseCommand):
         parser.add_argument("--legal-basis", default="", help="Căn cứ pháp lý, ví dụ: QĐ 318/QĐ-TTg ngày 08/3/2022.")
         parser.add_argument("--level", default=SetLevel.ADVANCED, choices=["ntm", "advanced", "model"])
         parser.add_argument("--verified", action="store_true", help="Nội dung đã đối chiếu với văn bản gốc.")
+        parser.add_argument("--effective-from", type=_day, default=None, help="Áp dụng từ ngày (YYYY-MM-DD).")
+        parser.add_argument("--effective-until", type=_day, default=None, help="Áp dụng đến ngày (YYYY-MM-DD).")
 
-    def handle(self, *args, file, code, name, legal_basis, level, verified, **options):
+    def handle(self, *args, file, code, name, legal_basis, level, verified, effective_from, effective_until, **options):
         try:
             criteria_set = criteria_set_import(
-                file, code=code, name=name, legal_basis=legal_basis, level=level, verified=verified
+                file,
+                code=code,
+                name=name,
+                legal_basis=legal_basis,
+                level=level,
+                verified=verified,
+                effective_from=effective_from,
+                effective_until=effective_until,
             )
         except FileNotFoundError as exc:
             raise CommandError(f"Không tìm thấy tệp: {file}") from exc

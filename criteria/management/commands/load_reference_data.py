@@ -4,6 +4,7 @@ Idempotent: running it again changes nothing unless the shipped files changed.
 """
 
 import csv
+import datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -14,6 +15,10 @@ from criteria.services import criteria_set_import
 
 COMMUNES_DATA = Path(__file__).resolve().parents[3] / "communes" / "data"
 CRITERIA_DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+def _day(value):
+    return datetime.date.fromisoformat(value) if value else None
 
 
 class Command(BaseCommand):
@@ -32,6 +37,8 @@ class Command(BaseCommand):
                         legal_basis=entry["legal_basis"],
                         level=entry["level"],
                         verified=entry["verified"] == "1",
+                        effective_from=_day(entry.get("effective_from", "")),
+                        effective_until=_day(entry.get("effective_until", "")),
                     )
                     self.stdout.write(
                         f"Bộ tiêu chí {criteria_set.code}: {criteria_set.criteria.count()} tiêu chí, "

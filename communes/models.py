@@ -35,6 +35,10 @@ class UnitQuerySet(models.QuerySet["AdministrativeUnit"]):
         return versions.valid_on(on or timezone.localdate()).first() or versions.first()
 
 
+# The words that name a unit's level at the start of its name (longest first).
+LEVEL_PREFIXES = ("Thành phố ", "Thị trấn ", "Thị xã ", "Phường ", "Huyện ", "Tỉnh ", "Xã ")
+
+
 class AdministrativeUnit(models.Model):
     """A node of the administrative tree. Depth is not fixed: since 1/7/2025 a commune's parent
     may be a province. `path` ("38/395/15514/") makes "every unit below" a single prefix query.
@@ -63,6 +67,12 @@ class AdministrativeUnit(models.Model):
         max_length=30,
         blank=True,
         help_text=_("Dùng trong số biên bản, ví dụ: VPĐP."),
+    )
+    seat_name = models.CharField(
+        _("địa danh"),
+        max_length=100,
+        blank=True,
+        help_text=_("Địa danh trên văn bản của cơ quan ở đơn vị này, ví dụ: Thọ Xuân; bỏ trống: lấy từ tên đơn vị."),
     )
     valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
     valid_until = models.DateField(_("hiệu lực đến"), null=True, blank=True)
@@ -111,6 +121,17 @@ class AdministrativeUnit(models.Model):
     def compute_path(self):
         prefix = self.parent.path if self.parent_id else ""
         return f"{prefix}{self.code}/"
+
+    @property
+    def place_name(self) -> str:
+        """The địa danh in the place-and-date line of a document issued here (NĐ 30/2020): the seat name, else
+        the unit's name without its level ("Huyện Thọ Xuân" → "Thọ Xuân")."""
+        if self.seat_name:
+            return self.seat_name
+        for prefix in LEVEL_PREFIXES:
+            if self.name.startswith(prefix):
+                return self.name[len(prefix) :]
+        return self.name
 
     def is_within(self, other):
         """True when this unit is `other` or lies below it."""

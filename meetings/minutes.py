@@ -24,7 +24,7 @@ from criteria.models import COMMUNE_STANDARD, SetLevel
 from .models import Meeting, MinutesState
 
 if TYPE_CHECKING:
-    from communes.models import AdministrativeUnit
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -51,13 +51,6 @@ def font_faces() -> str:
     return "\n".join(rules)
 
 
-def _place_name(unit: AdministrativeUnit) -> str:
-    for prefix in ("Xã ", "Phường ", "Thị trấn "):
-        if unit.name.startswith(prefix):
-            return unit.name[len(prefix) :]
-    return unit.name
-
-
 def _standard(meeting: Meeting) -> str:
     """"xã nông thôn mới nâng cao", or the words of the level of the set the meeting's report is on."""
     report = meeting.frozen_report
@@ -76,7 +69,8 @@ def minutes_context(meeting: Meeting) -> dict[str, Any]:
         "font_faces": font_faces(),
         "parent_body": f"UBND {owner.name}".upper(),
         "body": "VĂN PHÒNG ĐIỀU PHỐI NTM",
-        "place_name": _place_name(meeting.commune),
+        # The issuing body's seat, not the visited commune's (NĐ 30/2020, Mẫu 1.9).
+        "place_name": meeting.issuing_unit.place_name,
         "standard": _standard(meeting),
         "start": start,
         "end": end,

@@ -116,3 +116,20 @@ def test_command_imports_the_shipped_thanh_hoa_file(db, capsys):
     assert AdministrativeUnit.objects.filter(level="commune").count() == 549
     assert AdministrativeUnit.objects.get(code="15514").path == "38/395/15514/"
     assert "576 mới" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "name, seat, expected",
+    [
+        ("Huyện Thọ Xuân", "", "Thọ Xuân"),
+        ("Tỉnh Thanh Hóa", "", "Thanh Hóa"),
+        ("Thị trấn Thọ Xuân", "", "Thọ Xuân"),
+        ("Thành phố Thanh Hóa", "", "Thanh Hóa"),
+        ("Xã Xuân Trường", "", "Xuân Trường"),
+        ("Tỉnh Thanh Hóa", "TP. Thanh Hóa", "TP. Thanh Hóa"),
+    ],
+)
+def test_the_place_name_of_a_unit_is_its_seat_or_its_name_without_the_level(name, seat, expected):
+    from communes.models import AdministrativeUnit
+
+    assert AdministrativeUnit(code="1", name=name, level="province", seat_name=seat).place_name == expected

@@ -74,7 +74,7 @@ def test_seed_case_pdf(meeting):
         "9/15",
         "25/41",
         "Số: 1/BB-VPĐP",
-        "Xuân Trường, ngày 14 tháng 04 năm 2021",
+        "Thọ Xuân, ngày 14 tháng 04 năm 2021",
         "Kết quả xây dựng xã nông thôn mới nâng cao",
         "THƯ KÝ",
         "CHỦ TRÌ",

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -142,6 +143,14 @@ class AdministrativeUnit(models.Model):
         return self.level == UnitLevel.COMMUNE
 
 
+# "Văn phòng Điều phối NTM tỉnh / huyện / xã": the level word after an office's name.
+OFFICE_LEVEL_WORDS = {
+    UnitLevel.PROVINCE: pgettext_lazy("office level", "tỉnh"),
+    UnitLevel.DISTRICT: pgettext_lazy("office level", "huyện"),
+    UnitLevel.COMMUNE: pgettext_lazy("office level", "xã"),
+}
+
+
 class Role(models.TextChoices):
     COMMUNE_OFFICIAL = "commune_official", _("Cán bộ xã")
     OFFICE = "office", _("Văn phòng Điều phối NTM")
@@ -197,6 +206,12 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_role_display()} · {self.unit}"
+
+    @property
+    def title(self) -> str:
+        """The body the role names, at its level: "Văn phòng Điều phối NTM tỉnh" for a province's office."""
+        level = OFFICE_LEVEL_WORDS.get(self.unit.level) if self.role == Role.OFFICE else None
+        return f"{self.get_role_display()} {level}" if level else str(self.get_role_display())
 
     def has_started(self, today: datetime.date) -> bool:
         return self.valid_from is None or self.valid_from <= today

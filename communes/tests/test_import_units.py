@@ -133,3 +133,11 @@ def test_the_place_name_of_a_unit_is_its_seat_or_its_name_without_the_level(name
     from communes.models import AdministrativeUnit
 
     assert AdministrativeUnit(code="1", name=name, level="province", seat_name=seat).place_name == expected
+
+
+def test_an_office_is_named_at_its_level(tree):
+    from communes.models import Membership, Role
+
+    assert Membership(unit=tree["province"], role=Role.OFFICE).title == "Văn phòng Điều phối NTM tỉnh"
+    assert Membership(unit=tree["district"], role=Role.OFFICE).title == "Văn phòng Điều phối NTM huyện"
+    assert Membership(unit=tree["province"], role=Role.LEADER).title == "Lãnh đạo"

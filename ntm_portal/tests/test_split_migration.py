@@ -12,12 +12,11 @@ BEFORE_SPLIT = [("reports", "0006_outbox"), ("core", None), ("meetings", None), 
 
 
 def migrate(targets):
-    """Migrate to `targets`; the models as they were at reports' target (the apps state of that moment)."""
+    """Migrate to `targets`; the models as the database now has them (every applied migration)."""
     executor = MigrationExecutor(connection)
     executor.migrate(targets)
     executor.loader.build_graph()
-    reports_target = next(target for target in targets if target[0] == "reports")
-    return executor.loader.project_state([reports_target]).apps
+    return executor.loader.project_state(list(executor.loader.applied_migrations)).apps
 
 
 def latest():

@@ -68,6 +68,8 @@ ACTIONS = {
     "action.verify": frozenset({Role.INSPECTOR, Role.OFFICE}),
     # Move the due date of a task set from above (see `may_set_due_date`).
     "action.reschedule": frozenset({Role.INSPECTOR, Role.OFFICE}),
+    # Set or move the reporting deadline of the communes of one's own unit (see `deadline_unit_or_404`).
+    "deadline.set": frozenset({Role.OFFICE}),
 }
 
 # What an ended membership still allows: reading. Every other action needs a current membership.
@@ -293,24 +295,24 @@ def units_with_role_or_403(user: User | AnonymousUser, *roles: str) -> list[Admi
     return units
 
 
-def units_beyond_office(
-    user: User | AnonymousUser, units: QuerySet[AdministrativeUnit]
-) -> QuerySet[AdministrativeUnit]:
-    """Those of `units` (a queryset of units) outside every unit where the user is a coordination office."""
+def deadline_units(user: User | AnonymousUser) -> list[AdministrativeUnit]:
+    """The units at which the user sets reporting deadlines: those where they are a coordination office
+    (current membership), not the units below them; a superuser: the top units."""
     if user.is_superuser:
-        return units.none()
-    reach = Q(pk__in=[])
-    for unit in units_with_role(user, Role.OFFICE):
-        reach |= Q(path__startswith=unit.path)
-    return units.exclude(reach)
+        return list(AdministrativeUnit.objects.filter(parent__isnull=True))
+    return units_with_role(user, Role.OFFICE)
 
 
-def office_reaches_all(user: User | AnonymousUser, units: QuerySet[AdministrativeUnit]) -> bool:
-    """Whether the user is a coordination office over every one of `units` (a queryset of units).
+def deadline_unit_or_404(user: User | AnonymousUser, code: str) -> AdministrativeUnit:
+    """The unit `code` if the user may set the deadline of its communes ("deadline.set").
 
-    A change that acts on many communes at once (a reporting period's deadline, shared by every commune)
-    is for an office whose units hold all of them; any other office gets a 403.
+    Deadlines belong to the coordinating office: an office sets one at its own unit only, and the deadline
+    set nearest a commune wins, so an office below moves it for its own communes only and an office above
+    cannot override it. Not an office: 403; a unit outside the user's reach: 404; a unit in reach but not
+    one of the office's own (a commune, a district below a province office): 403.
     """
-    if user.is_superuser:
-        return True
-    return bool(units_with_role(user, Role.OFFICE)) and not units_beyond_office(user, units).exists()
+    units_with_role_or_403(user, Role.OFFICE)
+    unit = get_unit_or_404(user, code, "deadline.set")
+    if not user.is_superuser and unit.pk not in {u.pk for u in deadline_units(user)}:
+        raise PermissionDenied
+    return unit

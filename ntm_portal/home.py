@@ -9,7 +9,7 @@ from criteria.models import Criterion
 from criteria.selectors import active_set_for, enrolments_for
 from inspections.selectors import actions_of_commune
 from reports.models import MonthlyReport
-from reports.selectors import enrolments_reporting_in
+from reports.selectors import attach_deadlines, deadlines_for, enrolments_reporting_in
 from reports.services import period_current
 
 
@@ -55,6 +55,10 @@ def home_context(user):
         reports = {
             r.commune_id: r for r in MonthlyReport.objects.filter(period=period, commune__in=[c for c, _e in communes])
         }
+        attach_deadlines(list(reports.values()))
+        deadlines = deadlines_for([c for c, _e in communes], period)
+        for commune, _e in communes:
+            commune.deadline_text = period.deadline_text(deadline=deadlines[commune.pk])  # its own deadline
         context["commune_cards"] = [
             (commune, enrolment, reports.get(commune.pk), list(actions_of_commune(commune, open_only=True)[:10]))
             for commune, enrolment in communes

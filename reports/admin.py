@@ -2,12 +2,15 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import EvidenceFile, IndicatorStatus, MonthlyReport, ReportEvent, ReportingPeriod
+from .models import EvidenceFile, IndicatorStatus, MonthlyReport, PeriodDeadline, ReportEvent, ReportingPeriod
 
 
 @admin.register(ReportingPeriod)
 class ReportingPeriodAdmin(SimpleHistoryAdmin):
-    list_display = ("__str__", "deadline", "deadline_note")
+    list_display = ("__str__", "deadline")
+    # The default deadline (the 25th) stays as created: deadlines move only through the period page
+    # (PeriodDeadline, set by a coordination office with a reason).
+    readonly_fields = ("deadline",)
 
 
 class ViewOnlyHistoryAdmin(SimpleHistoryAdmin):
@@ -69,3 +72,9 @@ class IndicatorStatusAdmin(ViewOnlyHistoryAdmin):
 class EvidenceFileAdmin(SimpleHistoryAdmin):
     list_display = ("original_name", "kind", "size", "uploaded_by", "uploaded_at")
     raw_id_fields = ("status",)
+
+
+@admin.register(PeriodDeadline)
+class PeriodDeadlineAdmin(ViewOnlyHistoryAdmin):
+    list_display = ("period", "unit", "deadline", "reason", "set_by", "set_at")
+    list_filter = ("period",)

@@ -1,6 +1,9 @@
+import datetime
+import zoneinfo
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -203,12 +206,26 @@ class ReasonForm(forms.Form):
 
 
 class DeadlineForm(forms.Form):
-    deadline = forms.DateTimeField(
-        label=_lazy("Hạn nộp mới"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+    """A deadline set by an office: a day (dd/mm/yyyy), a time (empty: 23:59, the end of the day), a reason."""
+
+    date = forms.DateField(
+        label=_lazy("Ngày hạn nộp (ngày/tháng/năm)"),
+        input_formats=["%d/%m/%Y"],
+        widget=DayFirstDateInput(),
+    )
+    time = forms.TimeField(
+        label=_lazy("Giờ (không bắt buộc, mặc định 23:59)"),
+        required=False,
+        input_formats=["%H:%M"],
+        widget=forms.TextInput(attrs={"placeholder": "23:59", "inputmode": "numeric", "autocomplete": "off"}),
     )
     reason = forms.CharField(label=_lazy("Lý do điều chỉnh"), max_length=300)
+
+    def deadline(self):
+        """The chosen moment in Asia/Ho_Chi_Minh; without a time, the last second of the day (as the 25th's)."""
+        time = self.cleaned_data["time"] or datetime.time(23, 59, 59)
+        zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+        return datetime.datetime.combine(self.cleaned_data["date"], time, tzinfo=zone)
 
 
 class SpreadsheetUploadForm(forms.Form):

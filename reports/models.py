@@ -2,6 +2,7 @@ import calendar
 import datetime
 import uuid
 import zoneinfo
+from functools import cached_property
 
 from django.conf import settings
 from django.db import models
@@ -26,10 +27,13 @@ def default_deadline(year, month):
 
 
 class ReportingPeriod(models.Model):
+    """One month of reporting. `deadline` is the default (the 25th, 23:59:59 local) for every commune
+    without a deadline set by its coordination office (PeriodDeadline); read a commune's deadline with
+    `deadline_for` (reports.selectors.deadline_for / deadlines_for), never this field alone."""
+
     year = models.PositiveSmallIntegerField(_("năm"))
     month = models.PositiveSmallIntegerField(_("tháng"))
-    deadline = models.DateTimeField(_("hạn nộp"))
-    deadline_note = models.CharField(_("lý do điều chỉnh hạn"), max_length=300, blank=True)
+    deadline = models.DateTimeField(_("hạn nộp mặc định"))
     history = HistoricalRecords()
 
     class Meta:
@@ -56,21 +60,17 @@ class ReportingPeriod(models.Model):
     def last_day(self) -> datetime.date:
         return datetime.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
 
-    @property
-    def deadline_moved(self):
-        return self.deadline != default_deadline(self.year, self.month)
+    def deadline_for(self, unit: AdministrativeUnit) -> datetime.datetime:
+        """The deadline that applies to `unit` (a commune, or an office's unit) in this period
+        (`applying_deadlines`)."""
+        row = applying_deadlines([self], [unit])[self.pk, unit.pk]
+        return row.deadline if row else self.deadline
 
-    def days_left(self, now=None):
-        """Whole days from today to the deadline day (negative: days overdue), in local dates."""
+    def days_left(self, now=None, deadline=None):
+        """Whole days from today to the deadline day (negative: days overdue), in local dates; `deadline`
+        is a commune's (default: the period's)."""
         now = now or timezone.now()
-        return (self.local_deadline.date() - timezone.localtime(now).date()).days
-
-    @property
-    def local_deadline(self):
-        return timezone.localtime(self.deadline)
-
-    def is_late(self, when):
-        return when > self.deadline
+        return (timezone.localtime(deadline or self.deadline).date() - timezone.localtime(now).date()).days
 
     def is_open(self, now=None):
         """Still being reported on: until the end of the month after the period's month (the office
@@ -78,15 +78,84 @@ class ReportingPeriod(models.Model):
         today = timezone.localtime(now or timezone.now()).date()
         return (today.year, today.month) <= (self.year + self.month // 12, self.month % 12 + 1)
 
-    def deadline_text(self, now=None):
+    def deadline_text(self, now=None, deadline=None):
         """ "Hạn nộp: 25/04/2021 — còn 3 ngày" ("quá hạn 2 ngày") while the period is open, counted
-        from `now`; a closed period shows its deadline date only."""
-        date = self.local_deadline.strftime("%d/%m/%Y")
+        from `now`; a closed period shows its deadline date only. `deadline`: a commune's (default: the
+        period's)."""
+        deadline = deadline or self.deadline
+        date = timezone.localtime(deadline).strftime("%d/%m/%Y")
         if not self.is_open(now):
             return _("Hạn nộp: %(date)s") % {"date": date}
-        days = self.days_left(now)
+        days = self.days_left(now, deadline)
         left = _("còn %(n)s ngày") % {"n": days} if days >= 0 else _("quá hạn %(n)s ngày") % {"n": -days}
         return _("Hạn nộp: %(date)s — %(left)s") % {"date": date, "left": left}
+
+
+def applying_deadlines(periods, units) -> dict[tuple[int, int], "PeriodDeadline | None"]:
+    """{(period id, unit id): the PeriodDeadline that applies to the unit in the period, or None (the
+    period's default)}. One query.
+
+    The one rule for a commune's deadline: the one set at the nearest unit at or above it (a district
+    office's beats the province's for that district's communes); else the period's default (the 25th).
+    Read it through reports.selectors.deadline_for / deadlines_for (or MonthlyReport.deadline)."""
+    periods, units = list(periods), list(units)
+    ancestors = {prefix for unit in units for prefix in path_prefixes(unit.path)}
+    rows = sorted(
+        PeriodDeadline.objects.filter(period__in=[p.pk for p in periods], unit__path__in=ancestors).select_related(
+            "unit"
+        ),
+        key=lambda row: len(row.unit.path),
+        reverse=True,
+    )
+    return {
+        (period.pk, unit.pk): next(
+            (row for row in rows if row.period_id == period.pk and unit.path.startswith(row.unit.path)), None
+        )
+        for period in periods
+        for unit in units
+    }
+
+
+def path_prefixes(path: str) -> list[str]:
+    """"38/395/15514/" → "38/", "38/395/", "38/395/15514/": the paths of a unit and the units above it."""
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+class PeriodDeadline(models.Model):
+    """A deadline set by a coordination office for the communes of its unit in one period.
+
+    It applies to every commune below `unit` unless a unit nearer the commune has its own (see
+    `ReportingPeriod.deadlines_for`). Every change is kept, with its reason, in the history."""
+
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name=_("kỳ báo cáo"), on_delete=models.PROTECT, related_name="deadlines"
+    )
+    unit = models.ForeignKey(
+        AdministrativeUnit, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="period_deadlines"
+    )
+    deadline = models.DateTimeField(_("hạn nộp"))
+    reason = models.CharField(_("lý do điều chỉnh hạn"), max_length=300)
+    # Empty only for a deadline carried over from the period-wide one (migration 0008).
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người đặt"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    set_at = models.DateTimeField(_("đặt lúc"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("hạn nộp theo đơn vị")
+        verbose_name_plural = _("hạn nộp theo đơn vị")
+        ordering = ["period", "unit__path"]
+        constraints = [models.UniqueConstraint(fields=["period", "unit"], name="period_deadline_once_per_unit")]
+
+    def __str__(self):
+        return f"{self.unit} · {self.period}"
 
 
 class ReportStatus(models.TextChoices):
@@ -161,29 +230,34 @@ class MonthlyReport(models.Model):
     def is_editable(self):
         return self.status in EDITABLE_STATUSES
 
+    @cached_property
+    def deadline(self):
+        """The deadline that applies to the commune in the period (`ReportingPeriod.deadline_for`); lists
+        set it for many reports at once (reports.selectors.attach_deadlines)."""
+        return self.period.deadline_for(self.commune)
+
     @property
     def late_days(self):
         """Days between the deadline day and the first submission's day (local dates); 0 when on time."""
         if not self.submitted_at or not self.is_late:
             return 0
-        return max(1, (timezone.localtime(self.submitted_at).date() - self.period.local_deadline.date()).days)
+        deadline_day = timezone.localtime(self.deadline).date()
+        return max(1, (timezone.localtime(self.submitted_at).date() - deadline_day).days)
 
     def deadline_text(self, now=None):
         """What a report says about its deadline: a submitted report (also after a return) tells how
         its first submission stood; an unsubmitted one counts days only while its period is open."""
         if self.submitted_at is None:
-            return self.period.deadline_text(now)
+            return self.period.deadline_text(now, self.deadline)
+        date = timezone.localtime(self.deadline).strftime("%d/%m/%Y")
         if self.is_late:
-            return _("Nộp trễ %(n)s ngày (hạn nộp %(date)s)") % {
-                "n": self.late_days,
-                "date": self.period.local_deadline.strftime("%d/%m/%Y"),
-            }
-        return _("Nộp đúng hạn (hạn nộp %(date)s)") % {"date": self.period.local_deadline.strftime("%d/%m/%Y")}
+            return _("Nộp trễ %(n)s ngày (hạn nộp %(date)s)") % {"n": self.late_days, "date": date}
+        return _("Nộp đúng hạn (hạn nộp %(date)s)") % {"date": date}
 
     @property
     def is_overdue(self):
         """Unsubmitted while its deadline has passed and its period is still open (shown in red)."""
-        return self.submitted_at is None and self.period.is_open() and self.period.days_left() < 0
+        return self.submitted_at is None and self.period.is_open() and self.period.days_left(deadline=self.deadline) < 0
 
     @property
     def summary_line(self):

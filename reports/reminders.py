@@ -24,8 +24,8 @@ from communes.selectors import users_with_role_over
 from notifications.services import notify
 
 from .channels import CHANNELS, enabled_channels
-from .models import MonthlyReport, Reminder, ReminderKind, ReminderState, ReportingPeriod, ReportStatus
-from .selectors import communes_reporting_in
+from .models import MonthlyReport, PeriodDeadline, Reminder, ReminderKind, ReminderState, ReportingPeriod, ReportStatus
+from .selectors import communes_reporting_in, deadline_for, deadlines_for
 
 DONE_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
 
@@ -42,24 +42,21 @@ def _kinds_by_offset() -> dict[int, str]:
     return {offset: kind for kind, offset in settings.REMINDER_OFFSETS.items()}
 
 
-def _local_deadline_date(period: ReportingPeriod) -> datetime.date:
-    return timezone.localtime(period.deadline).date()
+def _local_date(moment: datetime.datetime) -> datetime.date:
+    return timezone.localtime(moment).date()
 
 
-def due_periods(today: datetime.date) -> list[tuple[ReportingPeriod, str]]:
-    """(period, kind) pairs whose reminder day is `today`, from the configured offsets."""
+def candidate_periods(today: datetime.date) -> list[ReportingPeriod]:
+    """The periods where some commune's deadline (the default or one set by an office) falls in the window
+    of the configured offsets around `today`."""
     offsets = _kinds_by_offset()
-    low, high = today + datetime.timedelta(days=min(offsets)), today + datetime.timedelta(days=max(offsets))
-    # The deadline is a datetime; widen by a day on each side and compare local dates in Python.
-    candidates = ReportingPeriod.objects.filter(
-        deadline__date__gte=low - datetime.timedelta(days=1), deadline__date__lte=high + datetime.timedelta(days=1)
+    # Deadlines are datetimes: widen by a day on each side; each commune's local date is compared in `plan`.
+    low = today + datetime.timedelta(days=min(offsets) - 1)
+    high = today + datetime.timedelta(days=max(offsets) + 1)
+    moved = PeriodDeadline.objects.filter(deadline__date__gte=low, deadline__date__lte=high).values("period_id")
+    return list(
+        ReportingPeriod.objects.filter(Q(deadline__date__gte=low, deadline__date__lte=high) | Q(pk__in=moved))
     )
-    pairs = []
-    for period in candidates:
-        kind = offsets.get((_local_deadline_date(period) - today).days)
-        if kind:
-            pairs.append((period, kind))
-    return pairs
 
 
 def missing_communes(period: ReportingPeriod) -> QuerySet[AdministrativeUnit]:
@@ -68,26 +65,33 @@ def missing_communes(period: ReportingPeriod) -> QuerySet[AdministrativeUnit]:
     return communes_reporting_in(period).exclude(pk__in=done).select_related("parent").order_by("path")
 
 
-def _offices_over(communes: Iterable[AdministrativeUnit]) -> dict[AdministrativeUnit, list[AdministrativeUnit]]:
-    """{office unit: [its late communes]} for every unit with an office membership above them."""
-    offices = {}
-    units = {m.unit for m in Membership.objects.filter(role=Role.OFFICE).select_related("unit")}
-    for commune in communes:
-        for unit in units:
-            if commune.path.startswith(unit.path):
-                offices.setdefault(unit, []).append(commune)
-    return offices
+def _office_units() -> list[AdministrativeUnit]:
+    return list({m.unit for m in Membership.objects.filter(role=Role.OFFICE).select_related("unit")})
 
 
 def plan(today: datetime.date) -> list[PlannedReminder]:
-    """Every reminder due on `today` (not yet stored)."""
+    """Every reminder due on `today` (not yet stored): each commune on its own T-5/T-2/T-0/overdue days,
+    counted from its deadline (`deadlines_for`); each office its digest on the overdue day of the deadline
+    at its unit, listing the communes below it whose deadline has passed."""
+    offsets = _kinds_by_offset()
     planned = []
-    for period, kind in due_periods(today):
+    for period in candidate_periods(today):
         communes = list(missing_communes(period))
-        planned += [PlannedReminder(commune, period, kind) for commune in communes]
-        if kind == ReminderKind.OVERDUE:
-            for office, late in _offices_over(communes).items():
-                planned.append(PlannedReminder(office, period, ReminderKind.DIGEST, tuple(late)))
+        deadlines = deadlines_for(communes, period)
+        for commune in communes:
+            kind = offsets.get((_local_date(deadlines[commune.pk]) - today).days)
+            if kind:
+                planned.append(PlannedReminder(commune, period, kind))
+        offices = _office_units()
+        office_deadlines = deadlines_for(offices, period)
+        for office in sorted(offices, key=lambda unit: unit.path):
+            if offsets.get((_local_date(office_deadlines[office.pk]) - today).days) != ReminderKind.OVERDUE:
+                continue
+            late = tuple(
+                c for c in communes if c.path.startswith(office.path) and _local_date(deadlines[c.pk]) < today
+            )
+            if late:
+                planned.append(PlannedReminder(office, period, ReminderKind.DIGEST, late))
     return planned
 
 
@@ -123,19 +127,22 @@ def message_for(reminder: Reminder) -> dict[str, Any]:
     Days are counted from the reminder's own day (the run's date), never from the clock.
     """
     period = reminder.period
-    days_left = (_local_deadline_date(period) - reminder.due_on).days
+    deadline = deadline_for(reminder.unit, period)  # the commune's own; for a digest, the office unit's
+    days_left = (_local_date(deadline) - reminder.due_on).days
     message = {
         "template": "reports/email/reminder",
         "kind": reminder.kind,
         "unit": {"name": reminder.unit.name},
         "period": str(period),
-        "deadline": period.deadline.isoformat(),
+        "deadline": deadline.isoformat(),
         "days_left": days_left,
         "days_overdue": -days_left,
         "path": reverse("reports:report_list"),
     }
     if reminder.kind == ReminderKind.DIGEST:
-        late = list(missing_communes(period).filter(path__startswith=reminder.unit.path))
+        below = list(missing_communes(period).filter(path__startswith=reminder.unit.path))
+        deadlines = deadlines_for(below, period)
+        late = [c for c in below if _local_date(deadlines[c.pk]) < reminder.due_on]
         silent = {c.pk for c in late if not CHANNELS["email"].recipients(c, ReminderKind.T0)}
         message.update(
             template="reports/email/digest",

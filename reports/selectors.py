@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from communes import access
-from communes.models import AdministrativeUnit, Role, UnitLevel
+from communes.models import AdministrativeUnit, UnitLevel
 from communes.selectors import existing_between_q
 from criteria.models import Enrolment, IndicatorTarget
-from criteria.selectors import applying_enrolment_id, enrolment_in_force_q
+from criteria.selectors import applying_enrolment_id
 from inspections.selectors import open_shortcomings
 
-from .models import IndicatorStatus, MonthlyReport, ReportingPeriod
+from .models import IndicatorStatus, MonthlyReport, PeriodDeadline, ReportingPeriod, applying_deadlines, path_prefixes
 from .services import period_current
 
 if TYPE_CHECKING:
@@ -143,39 +144,84 @@ def recent_periods(limit: int = 24) -> QuerySet[ReportingPeriod]:
     return ReportingPeriod.objects.order_by("-year", "-month")[:limit]
 
 
-def periods_with_movable_deadline(user: User | AnonymousUser, periods: Iterable[ReportingPeriod]) -> set[int]:
-    """The ids of `periods` whose deadline `user` may move, in a fixed number of queries (not one per period).
+def deadline_for(commune: AdministrativeUnit, period: ReportingPeriod) -> datetime.datetime:
+    """The deadline that applies to `commune` in `period`: the one set by the office of the nearest unit at
+    or above it (a district office's beats the province's), else the period's default (the 25th)."""
+    return period.deadline_for(commune)
 
-    A period is shared: it covers every commune that must report in it (`communes_reporting_in`) and every
-    commune that already has a report in it, so only an office reaching all of them may move its deadline
-    (`access.office_reaches_all`).
-    """
-    periods = list(periods)
-    ids = {period.pk for period in periods}
-    if not ids or not (user.is_superuser or access.units_with_role(user, Role.OFFICE)):
-        return set()
-    beyond = access.units_beyond_office(user, AdministrativeUnit.objects.all())
-    # One query: per period, the enrolments beyond the office that apply then (the rules of
-    # `communes_reporting_in`, a commune reporting in P when one of its enrolments may apply in P).
-    counts = Enrolment.objects.filter(commune__in=beyond, commune__level=UnitLevel.COMMUNE).aggregate(
-        **{
-            f"p{p.pk}": Count(
-                "pk",
-                filter=enrolment_in_force_q(p.first_day, p.last_day)
-                & existing_between_q(p.first_day, p.last_day, prefix="commune__"),
+
+def deadlines_for(communes: Iterable[AdministrativeUnit], period: ReportingPeriod) -> dict[int, datetime.datetime]:
+    """{commune id: its deadline in `period`} (`deadline_for`) for a list, in one query."""
+    rows = applying_deadlines([period], communes)
+    return {unit_id: row.deadline if row else period.deadline for (_p, unit_id), row in rows.items()}
+
+
+def attach_deadlines(reports: Sequence[MonthlyReport]) -> None:
+    """Set each report's `deadline` (its commune's, `deadline_for`) in one query per period, for lists."""
+    by_period: dict[int, list[MonthlyReport]] = {}
+    for report in reports:
+        by_period.setdefault(report.period_id, []).append(report)
+    for same_period in by_period.values():
+        period = same_period[0].period
+        deadlines = deadlines_for([r.commune for r in same_period], period)
+        for report in same_period:
+            report.deadline = deadlines[report.commune_id]
+
+
+@dataclass
+class DeadlineChange:
+    """One recorded change of a deadline set by an office: who, when, old → new (None: removed), why."""
+
+    at: datetime.datetime
+    by: User | None
+    period: ReportingPeriod
+    unit: AdministrativeUnit
+    old: datetime.datetime
+    new: datetime.datetime | None
+    reason: str
+
+
+def deadline_changes(user: User | AnonymousUser, periods: Iterable[ReportingPeriod]) -> list[DeadlineChange]:
+    """Every recorded change of the deadlines of `periods` set at a unit the user reaches, or above one of
+    their units (the province's deadline applies to a district's communes), newest first. One query.
+
+    A first deadline at a unit replaces the one that applied there before, shown as the period's default."""
+    by_id = {p.pk: p for p in periods}
+    memberships = access.memberships_of(user)
+    above = {prefix for m in memberships for prefix in path_prefixes(m.unit.path)}
+    records = (
+        PeriodDeadline.history.filter(period_id__in=list(by_id))
+        .filter(Q(unit__in=access.units_visible_to(user)) | Q(unit__path__in=above))
+        .select_related("unit", "set_by", "history_user")
+        .order_by("history_date", "history_id")
+    )
+    changes, previous = [], {}
+    for record in records:
+        period = by_id[record.period_id]
+        before = previous.get(record.id)
+        old = before.deadline if before is not None else period.deadline
+        new = None if record.history_type == "-" else record.deadline
+        changes.append(
+            DeadlineChange(
+                at=record.history_date,
+                by=record.set_by or record.history_user,
+                period=period,
+                unit=record.unit,
+                old=old,
+                new=new,
+                reason=record.reason,
             )
-            for p in periods
-        }
-    )
-    blocked = {p.pk for p in periods if counts[f"p{p.pk}"]}
-    blocked |= set(
-        MonthlyReport.objects.filter(period_id__in=ids, commune__in=beyond).values_list("period_id", flat=True)
-    )
-    return ids - blocked
+        )
+        previous[record.id] = record
+    return changes[::-1]
 
 
-def may_move_deadline(user: User | AnonymousUser, period: ReportingPeriod) -> bool:
-    return period.pk in periods_with_movable_deadline(user, [period])
+def applying_deadline_rows(
+    units: Sequence[AdministrativeUnit], periods: Sequence[ReportingPeriod]
+) -> dict[tuple[int, int], PeriodDeadline | None]:
+    """{(period id, unit id): the deadline set for the unit in the period (None: the default)}, one query:
+    what the period page shows for an office's own units."""
+    return applying_deadlines(periods, units)
 
 
 REPORT_TRACKED = ("status", "submitted_at", "is_late", "review_comment", "criteria_met", "indicators_met")

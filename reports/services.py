@@ -30,6 +30,7 @@ from .models import (
     EvidenceFile,
     IndicatorStatus,
     MonthlyReport,
+    PeriodDeadline,
     ReportEvent,
     ReportingPeriod,
     ReportStatus,
@@ -75,18 +76,37 @@ def periods_ensure_ahead(*, today: datetime.date | None = None, months_ahead: in
     return [period_for(d.year, d.month) for d in (first + relativedelta(months=i) for i in range(months_ahead + 1))]
 
 
-def period_move_deadline(
-    *, period: ReportingPeriod, deadline: datetime.datetime, user: User, reason: str
-) -> ReportingPeriod:
-    if not reason.strip():
+def period_deadline_set(
+    *,
+    period: ReportingPeriod,
+    unit: AdministrativeUnit,
+    deadline: datetime.datetime,
+    user: User,
+    reason: str,
+    now: datetime.datetime | None = None,
+) -> PeriodDeadline:
+    """Set (or move) the deadline of the communes below `unit` in `period`; who may is
+    `communes.access.deadline_unit_or_404`'s to say. Each change is a history row with its reason."""
+    reason = reason.strip()
+    if not reason:
         raise ReportError(_("Cần nêu lý do điều chỉnh hạn nộp."))
-    period._change_reason = reason.strip()  # type: ignore[attr-defined]  # read by simple_history
-    period, _updated = model_update(
-        instance=period,
-        fields=["deadline", "deadline_note"],
-        data={"deadline": deadline, "deadline_note": reason.strip()},
-    )
-    return period
+    if timezone.localtime(deadline).date() < period.first_day:
+        raise ReportError(_("Hạn nộp không thể trước ngày đầu của kỳ báo cáo %(period)s.") % {"period": period})
+    data = {"deadline": deadline, "reason": reason, "set_by": user, "set_at": now or timezone.now()}
+    with transaction.atomic():
+        row = PeriodDeadline.objects.select_for_update().filter(period=period, unit=unit).first()
+        if row is None:
+            row = PeriodDeadline(period=period, unit=unit, **data)
+            row._change_reason = reason[:100]  # type: ignore[attr-defined]  # read by simple_history
+            row._history_user = user  # type: ignore[attr-defined]  # read by simple_history
+            row.save()
+            return row
+        if row.deadline == deadline and row.reason == reason:
+            return row  # nothing changed: no history row
+        row._change_reason = reason[:100]  # type: ignore[attr-defined]  # read by simple_history
+        row._history_user = user  # type: ignore[attr-defined]  # read by simple_history
+        row, _updated = model_update(instance=row, fields=list(data), data=data)
+    return row
 
 
 # --- Opening and filling a report ----------------------------------------------------------
@@ -296,7 +316,7 @@ def _transition(
             action = ReportEvent.Action.RESUBMIT
         elif action == ReportEvent.Action.SUBMIT:
             locked.submitted_at, locked.submitted_by = now, user
-            locked.is_late = locked.period.is_late(now)
+            locked.is_late = now > locked.deadline  # the commune's own deadline
             fields += ["submitted_at", "submitted_by", "is_late"]
         else:
             locked.reviewed_at, locked.reviewed_by, locked.review_comment = now, user, comment
@@ -311,7 +331,7 @@ def _transition(
             actor=user,
             at=now,
             comment=comment,
-            late=locked.period.is_late(now) if action in SUBMIT_ACTIONS else False,
+            late=now > locked.deadline if action in SUBMIT_ACTIONS else False,
         )
     return locked
 

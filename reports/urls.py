@@ -16,7 +16,7 @@ urlpatterns = [
     path("<int:pk>/xlsx/upload/", views.report_xlsx_upload, name="report_xlsx_upload"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
     path("periods/", views.period_list, name="period_list"),
-    path("periods/<int:pk>/deadline/", views.period_deadline, name="period_deadline"),
+    path("periods/<int:pk>/deadline/<str:code>/", views.period_deadline, name="period_deadline"),
     path("plan/<str:code>/", views_plan.action_plan, name="action_plan"),
     path("plan/action/<int:pk>/", views_plan.action_edit, name="action_edit"),
 ]

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,12 +21,20 @@ def report_list(request):
     period = selectors.period_from_query(request.GET)
     rows = selectors.period_overview(request.user, period)
     editable_communes = [c for c, _r in rows if access.can(request.user, "report.edit", c)]
+    deadlines = selectors.deadlines_for([c for c, _r in rows], period)
+    for commune, report in rows:
+        commune.deadline = deadlines[commune.pk]  # for the page
+        if report is not None:
+            report.deadline = deadlines[commune.pk]
+    shared = set(deadlines.values())
     return render(
         request,
         "reports/report_list.html",
         {
             "period": period,
             "rows": rows,
+            # One deadline for all the communes listed: said once; else each row shows its commune's.
+            "deadline_text": period.deadline_text(deadline=shared.pop()) if len(shared) == 1 else None,
             "periods": selectors.recent_periods(),
             "editable_communes": editable_communes,
             "history": {c.pk: selectors.reports_of_commune(c)[:12] for c in editable_communes},
@@ -262,36 +269,38 @@ def period_list(request):
         )
         return redirect("reports:period_list")
     periods = list(selectors.recent_periods(36))
+    units = access.deadline_units(request.user)
+    applying = selectors.applying_deadline_rows(units, periods)
     return render(
         request,
         "reports/period_list.html",
         {
-            "periods": periods,
-            "movable": selectors.periods_with_movable_deadline(request.user, periods),
-            "form": DeadlineForm(),
+            "rows": [(p, [(u, applying[p.pk, u.pk]) for u in units]) for p in periods],
+            "changes": selectors.deadline_changes(request.user, periods),
         },
     )
 
 
 @login_required
-@require_POST
-def period_deadline(request, pk):
-    access.units_with_role_or_403(request.user, Role.OFFICE)
+def period_deadline(request, pk, code):
+    """Set or move the deadline of the communes of the office's unit `code` in the period."""
+    unit = access.deadline_unit_or_404(request.user, code)
     period = get_object_or_404(ReportingPeriod, pk=pk)
-    if not selectors.may_move_deadline(request.user, period):
-        raise PermissionDenied  # the period also covers communes beyond this office's units
-    form = DeadlineForm(request.POST)
-    if form.is_valid():
+    form = DeadlineForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
         try:
-            services.period_move_deadline(
+            services.period_deadline_set(
                 period=period,
-                deadline=form.cleaned_data["deadline"],
+                unit=unit,
+                deadline=form.deadline(),
                 user=request.user,
                 reason=form.cleaned_data["reason"],
             )
-            messages.success(request, _("Đã điều chỉnh hạn nộp kỳ %(period)s.") % {"period": period})
+            messages.success(
+                request, _("Đã đặt hạn nộp kỳ %(period)s cho %(unit)s.") % {"period": period, "unit": unit.name}
+            )
+            return redirect("reports:period_list")
         except services.ReportError as error:
-            messages.error(request, str(error))
-    else:
-        messages.error(request, _("Hạn nộp mới hoặc lý do chưa hợp lệ."))
-    return redirect("reports:period_list")
+            form.add_error(None, str(error))
+    context = {"period": period, "unit": unit, "form": form, "current": selectors.deadline_for(unit, period)}
+    return render(request, "reports/period_deadline.html", context, status=400 if form.errors else 200)

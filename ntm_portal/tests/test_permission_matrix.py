@@ -141,9 +141,12 @@ MATRIX = {
     # The evidence file sits on a sub-criterion of criterion 13 (Y tế), the department's own sector.
     "reports:evidence_download": row(REACH_200, ALL_405, pk="evidence"),
     "reports:period_list": row(OFFICES_200, OFFICES_302),  # POST: makes sure the next periods exist
-    # A period is shared by every commune: its deadline moves only for an office reaching every enrolled
-    # commune. Thọ Xuân's office does not reach Như Xuân's Yên Cát, nor the reverse: both get a 403.
-    "reports:period_deadline": row(ALL_405, same("403"), pk="period"),
+    # The deadline of Thọ Xuân's communes is its office's to set (deadline.set, at its own unit only); the
+    # other district's office does not reach Thọ Xuân (404); no other role sets deadlines (403). Empty POST:
+    # the form again with its errors (400).
+    "reports:period_deadline": row(
+        "403 403 200 404 403 403 403", "403 403 400 404 403 403 403", pk="period", code="district"
+    ),
     "notifications:notification_list": row(ALL_200, ALL_405),
     "notifications:notification_read": row(ALL_405, same("302")),  # one's own notifications only
     # The action plan: everyone reaching the commune reads it; the commune, office and inspector add to it
@@ -213,6 +216,7 @@ ROW_ACTIONS = {
     "inspections:visit_create": ("get", "inspection.edit"),
     "meetings:meeting_detail": ("get", "meeting.view"),
     "meetings:meeting_edit": ("post", "meeting.edit"),
+    "reports:period_deadline": ("get", "deadline.set"),
 }
 
 

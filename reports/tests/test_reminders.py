@@ -82,9 +82,10 @@ def test_deadline_on_a_sunday_stays_the_25th(two_communes, mailoutbox):
     assert "overdue" in set(Reminder.objects.values_list("kind", flat=True))
 
 
-def test_moved_deadline_moves_the_reminders(two_communes, may, users):
-    services.period_move_deadline(
+def test_moved_deadline_moves_the_reminders(two_communes, may, users, xuan_truong):
+    services.period_deadline_set(
         period=may,
+        unit=xuan_truong.parent,
         deadline=datetime.datetime(2021, 5, 28, 17, 0, tzinfo=HCM),
         user=users["vpdp_thoxuan"],
         reason="Trùng lịch bầu cử",

@@ -16,7 +16,7 @@ from dashboards.selectors import overview, rollup
 from ntm_portal.home import home_context
 from reports import reminders
 from reports.models import MonthlyReport, ReportStatus
-from reports.selectors import communes_reporting_in, period_overview, periods_with_movable_deadline
+from reports.selectors import communes_reporting_in, period_overview
 from reports.services import ReportError, period_for, report_open
 
 MERGER = datetime.date(2025, 7, 1)
@@ -140,11 +140,3 @@ def test_a_set_out_of_force_does_not_apply(tree, old_set):
     Enrolment.objects.create(commune=tree["a"], criteria_set=old_set, target_level=SetLevel.ADVANCED, target_year=2025)
     assert _codes(communes_reporting_in(period_for(2025, 12))) == ["T100"]
     assert _codes(communes_reporting_in(period_for(2026, 1))) == []
-
-
-def test_the_deadline_of_a_period_is_the_office_s_when_it_reaches_every_commune_reporting_then(merged, people):
-    april, august = period_for(2021, 4), period_for(2025, 8)
-    # Before the merger Xã Cường (another district) reports too; after it, only Xã An is the district's.
-    AdministrativeUnit.objects.filter(pk__in=[merged["c"].pk, merged["new"].pk]).update(valid_until=MERGER)
-    assert periods_with_movable_deadline(people["office"], [april, august]) == {august.pk}
-    assert periods_with_movable_deadline(people["province_office"], [april, august]) == {april.pk, august.pk}

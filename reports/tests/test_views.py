@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from reports import services
@@ -250,14 +251,17 @@ def test_action_plan_adds_tasks_and_flags_overdue(filled, official, users, clien
     assert client_for(users["lanhdao_thoxuan"]).post(url, {}).status_code == 403
 
 
-def test_office_moves_a_deadline(april, users, client_for):
+def test_office_moves_a_deadline(april, users, client_for, xuan_truong):
     office = client_for(users["vpdp_thoxuan"])
+    district = xuan_truong.parent
     response = office.post(
-        reverse("reports:period_deadline", args=[april.pk]), {"deadline": "2021-04-28T17:00", "reason": "Nghỉ lễ"}
+        reverse("reports:period_deadline", args=[april.pk, district.code]),
+        {"date": "28/04/2021", "time": "17:00", "reason": "Nghỉ lễ"},
     )
     assert response.status_code == 302
-    april.refresh_from_db()
-    assert april.deadline_moved and april.deadline_note == "Nghỉ lễ"
+    deadline = april.deadlines.get(unit=district)
+    assert deadline.reason == "Nghỉ lễ" and deadline.set_by == users["vpdp_thoxuan"]
+    assert timezone.localtime(deadline.deadline).strftime("%H:%M %d/%m/%Y") == "17:00 28/04/2021"
     assert client_for(users["xa_xuantruong"]).get(reverse("reports:period_list")).status_code == 403
 
 

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from communes.access import communes_visible_to
-from communes.models import AdministrativeUnit
+from communes.access import memberships_of
+from communes.models import AdministrativeUnit, UnitLevel
 from communes.selectors import existing_between_q
 
 from .models import CriteriaSet, Criterion, Enrolment, Indicator, IndicatorTarget
@@ -85,17 +85,35 @@ def this_month() -> tuple[datetime.date, datetime.date]:
     return today.replace(day=1), following - datetime.timedelta(days=1)
 
 
+def sets_applying_for(user: User | AnonymousUser) -> list[CriteriaSet]:
+    """The criteria sets that apply this month to the communes of the user's own units (those of their
+    memberships and below, in existence this month), the most used first; none for a user without units
+    (a superuser reaches every commune, but has no communes of their own). One query, once per request."""
+    if not hasattr(user, "_ntm_sets_applying"):
+        sets: list[CriteriaSet] = []
+        memberships = memberships_of(user)
+        if memberships:
+            first, last = this_month()
+            reach = Q(pk__in=[])
+            for membership in memberships:
+                reach |= Q(path__startswith=membership.unit.path)
+            communes = AdministrativeUnit.objects.filter(
+                reach, existing_between_q(first, last), level=UnitLevel.COMMUNE
+            )
+            applying = enrolments_applying(communes, first, last)
+            sets = list(
+                CriteriaSet.objects.filter(enrolments__in=applying.values("pk"))
+                .annotate(n=Count("enrolments"))
+                .order_by("-n", "code")
+            )
+        user._ntm_sets_applying = sets  # type: ignore[union-attr]  # a cache for the request
+    return user._ntm_sets_applying  # type: ignore[union-attr, no-any-return]
+
+
 def active_set_for(user: User | AnonymousUser) -> CriteriaSet | None:
-    """The criteria set the user's communes report on this month (the most common one), if any."""
-    if not hasattr(user, "_ntm_active_set"):
-        applying = enrolments_applying(communes_visible_to(user), *this_month())
-        user._ntm_active_set = (  # type: ignore[union-attr]  # a cache for the request
-            CriteriaSet.objects.filter(enrolments__in=applying.values("pk"))
-            .annotate(n=Count("enrolments"))
-            .order_by("-n", "code")
-            .first()
-        )
-    return user._ntm_active_set  # type: ignore[union-attr, no-any-return]
+    """The criteria set most of the user's communes report on this month (see `sets_applying_for`)."""
+    sets = sets_applying_for(user)
+    return sets[0] if sets else None
 
 
 def communes_enrolled_now(communes: QuerySet[AdministrativeUnit]) -> QuerySet[AdministrativeUnit]:

@@ -29,12 +29,34 @@ def _y(share: float) -> float:
 
 
 def trajectory(reports: Sequence[MonthlyReport]) -> dict[str, Any]:
-    """Criteria met and sub-criteria met over time, as shares of their totals (0–100 %)."""
+    """Criteria met and sub-criteria met over time, as shares of their totals (0–100 %).
+
+    The lines break where the criteria set changes, or the unit (a report of another unit version, after
+    a merger): shares of two different sets do not continue each other. Each break gets a marker naming
+    the set that begins there (`reports` are read with their `criteria_set`)."""
     count = len(reports)
     lines = {"criteria": [], "indicators": []}
+    segments: list[dict[str, list[str]]] = []
+    breaks = []
     labels = []
+    previous: MonthlyReport | None = None
     for index, report in enumerate(reports):
         x = _x(index, count)
+        if previous is None or (previous.criteria_set_id, previous.commune_id) != (
+            report.criteria_set_id,
+            report.commune_id,
+        ):
+            segments.append({"criteria": [], "indicators": []})
+            if previous is not None:
+                breaks.append(
+                    {
+                        "x": _n(x - (x - _x(index - 1, count)) / 2),
+                        "text": report.criteria_set.code,
+                        "criteria_set": report.criteria_set,
+                        "period": report.period,
+                        "set_changed": previous.criteria_set_id != report.criteria_set_id,
+                    }
+                )
         for key, met, total in (
             ("criteria", report.criteria_met, report.criteria_total),
             ("indicators", report.indicators_met, report.indicators_total),
@@ -51,15 +73,19 @@ def trajectory(reports: Sequence[MonthlyReport]) -> dict[str, Any]:
                     "period": report.period,
                 }
             )
+            segments[-1][key].append(f"{_n(x)},{_n(y)}")
         step = max(1, count // 8)
         if index % step == 0 or index == count - 1:
             labels.append({"x": _n(x), "text": str(report.period)})
+        previous = report
     return {
         "width": WIDTH,
         "height": HEIGHT,
-        "lines": {
-            key: {"points": " ".join(f"{p['x']},{p['y']}" for p in pts), "dots": pts} for key, pts in lines.items()
-        },
+        "lines": {key: {"dots": pts} for key, pts in lines.items()},
+        "segments": [{key: " ".join(points) for key, points in segment.items()} for segment in segments],
+        "breaks": breaks,
+        "top": PAD_TOP,
+        "bottom": HEIGHT - PAD_BOTTOM,
         "labels": labels,
         "grid": [{"y": _n(_y(share)), "text": f"{int(share * 100)}%"} for share in (0, 0.25, 0.5, 0.75, 1)],
         "count": count,

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
 
     from communes.models import AdministrativeUnit
+    from criteria.models import CriteriaSet
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -91,20 +92,29 @@ LONG_HEADERS = [
 XLSX_MAX_ROWS = 1_048_575
 
 
-def _long_statuses(unit: AdministrativeUnit, departments: set[str] | None) -> QuerySet[IndicatorStatus]:
+def _long_statuses(
+    unit: AdministrativeUnit, departments: set[str] | None, criteria_set: CriteriaSet | None
+) -> QuerySet[IndicatorStatus]:
     statuses = IndicatorStatus.objects.filter(report__commune__path__startswith=unit.path)
+    if criteria_set is not None:
+        statuses = statuses.filter(report__criteria_set=criteria_set)
     return access.limit_to_sectors(statuses, departments)
 
 
-def long_count(unit: AdministrativeUnit, departments: set[str] | None = None) -> int:
-    return _long_statuses(unit, departments).count()
+def long_count(
+    unit: AdministrativeUnit, departments: set[str] | None = None, criteria_set: CriteriaSet | None = None
+) -> int:
+    return _long_statuses(unit, departments, criteria_set).count()
 
 
-def long_rows(unit: AdministrativeUnit, departments: set[str] | None = None) -> Iterator[tuple[object, ...]]:
-    """Every sub-criterion value of every report below `unit`, one row each, read in chunks; for a
-    department (`departments`, see access.sector_departments) only the sub-criteria of its criteria."""
+def long_rows(
+    unit: AdministrativeUnit, departments: set[str] | None = None, criteria_set: CriteriaSet | None = None
+) -> Iterator[tuple[object, ...]]:
+    """Every sub-criterion value of every report below `unit` (on `criteria_set`, when given: criteria
+    numbers and names belong to one set), one row each, read in chunks; for a department (`departments`,
+    see access.sector_departments) only the sub-criteria of its criteria."""
     statuses = (
-        _long_statuses(unit, departments)
+        _long_statuses(unit, departments, criteria_set)
         .order_by("report__period__year", "report__period__month", "report__commune__code", "indicator__code")
         .values_list(
             "report__period__year",

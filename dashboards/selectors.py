@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communes import access
 from communes.models import AdministrativeUnit, UnitLevel
-from criteria.models import Criterion, Enrolment, IndicatorTarget
+from criteria.models import CriteriaSet, Criterion, Enrolment, IndicatorTarget
 from inspections.selectors import actions_of_commune, latest_findings
 from reports.models import IndicatorStatus, MonthlyReport, ReportingPeriod, ReportStatus
 from reports.selectors import disputed_pairs, enrolments_reporting_in
@@ -69,6 +69,8 @@ class OverviewRow:
     def change(self, attribute: str) -> int | None:
         if not (self.shows_numbers and self.previous and self.previous.status != ReportStatus.DRAFT):
             return None
+        if self.previous.criteria_set_id != self.report.criteria_set_id:  # type: ignore[union-attr]
+            return None  # counts of two different sets do not compare
         return getattr(self.report, attribute) - getattr(self.previous, attribute)  # type: ignore[no-any-return]
 
     @property
@@ -87,10 +89,34 @@ class OverviewRow:
 
 
 @dataclass
+class SetChoice:
+    """A criteria set the communes of a unit report on in a period, and how many of them do."""
+
+    criteria_set: CriteriaSet
+    communes: int
+
+
+@dataclass
 class Overview:
+    """The communes of one criteria set (`criteria_set`) that must report in a period, with their reports.
+
+    A page shows one set at a time: its criteria, numbers and names mean nothing for a commune on another
+    set. `sets` lists every set the unit's communes are on in the period (most used first)."""
+
     unit: AdministrativeUnit
     period: ReportingPeriod
     rows: list = field(default_factory=list)
+    criteria_set: CriteriaSet | None = None
+    sets: list[SetChoice] = field(default_factory=list)
+
+    @property
+    def other_sets(self) -> list[SetChoice]:
+        return [s for s in self.sets if s.criteria_set != self.criteria_set]
+
+    @property
+    def other_communes(self) -> int:
+        """How many communes of the unit report on another set than the page's in the period."""
+        return sum(s.communes for s in self.other_sets)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -127,15 +153,52 @@ def _reports_by_commune(
     return {r.commune_id: r for r in reports}
 
 
-def overview(unit: AdministrativeUnit, period: ReportingPeriod, *, compare: bool = True) -> Overview:
-    """Every commune below `unit` that must report in `period` (reports.selectors.communes_reporting_in)
-    with its report and, with `compare`, the previous month's report and the sub-criteria disputed by
-    inspections."""
+def set_choices(enrolments: Iterable[Enrolment]) -> list[SetChoice]:
+    """The criteria sets of `enrolments` (loaded with their set), most used first (ties: by code)."""
+    counts = Counter(e.criteria_set_id for e in enrolments)
+    sets = {e.criteria_set_id: e.criteria_set for e in enrolments}
+    choices = [SetChoice(sets[pk], n) for pk, n in counts.items()]
+    return sorted(choices, key=lambda c: (-c.communes, c.criteria_set.code))
+
+
+def chosen_set(choices: Sequence[SetChoice], code: str = "") -> CriteriaSet | None:
+    """The set asked for by `code` when the communes use it, else the one most of them use."""
+    for choice in choices:
+        if choice.criteria_set.code == code:
+            return choice.criteria_set
+    return choices[0].criteria_set if choices else None
+
+
+def export_set(unit: AdministrativeUnit, period: ReportingPeriod, code: str = "") -> CriteriaSet | None:
+    """The set a long export (every period) is limited to: the one asked for by `code`, else the one most
+    communes below `unit` use in `period`; None when none is enrolled then (the export is not limited)."""
+    if code:
+        asked = CriteriaSet.objects.filter(code=code).first()
+        if asked is not None:
+            return asked
+    return chosen_set(set_choices(enrolments_reporting_in(period, within=unit)))
+
+
+def overview(
+    unit: AdministrativeUnit, period: ReportingPeriod, *, compare: bool = True, set_code: str = ""
+) -> Overview:
+    """Every commune below `unit` that must report in `period` (reports.selectors.communes_reporting_in) on
+    one criteria set (`set_code` when they use it, else the one most of them use), with its report and,
+    with `compare`, the previous month's report and the sub-criteria disputed by inspections."""
+    enrolments = enrolments_reporting_in(period, within=unit)
+    sets = set_choices(enrolments)
+    criteria_set = chosen_set(sets, set_code)
     current = _reports_by_commune(period, unit)
     previous, disputed = {}, Counter()
     if compare:
         previous = _reports_by_commune(
-            previous_period(period), unit, "status", "criteria_met", "indicators_met", "criteria_total"
+            previous_period(period),
+            unit,
+            "status",
+            "criteria_met",
+            "indicators_met",
+            "criteria_total",
+            "criteria_set_id",
         )
         disputed = Counter(commune for commune, _indicator in disputed_pairs(list(current.values())))
     return Overview(
@@ -143,18 +206,20 @@ def overview(unit: AdministrativeUnit, period: ReportingPeriod, *, compare: bool
         period=period,
         rows=[
             OverviewRow(e.commune, e, current.get(e.commune_id), previous.get(e.commune_id), disputed[e.commune_id])
-            for e in enrolments_reporting_in(period, within=unit)
+            for e in enrolments
+            if e.criteria_set_id == getattr(criteria_set, "pk", None)
         ],
+        criteria_set=criteria_set,
+        sets=sets,
     )
 
 
-def criteria_of(overview_rows: Iterable[OverviewRow], departments: set[str] | None = None) -> list[Criterion]:
-    """The criteria of the set most communes report against (the matrix's columns); for a department
-    (`departments`, see access.sector_departments) only the criteria it is responsible for."""
-    sets = Counter(row.enrolment.criteria_set_id for row in overview_rows)
-    if not sets:
+def criteria_of(data: Overview, departments: set[str] | None = None) -> list[Criterion]:
+    """The criteria of the page's set (the matrix's columns); for a department (`departments`, see
+    access.sector_departments) only the criteria it is responsible for."""
+    if data.criteria_set is None:
         return []
-    criteria = Criterion.objects.filter(criteria_set_id=sets.most_common(1)[0][0]).order_by("number")
+    criteria = Criterion.objects.filter(criteria_set=data.criteria_set).order_by("number")
     return list(access.limit_to_sectors(criteria, departments, criterion=""))
 
 
@@ -174,10 +239,12 @@ def matrix(
     state: str = "",
     sort: str = "name",
     departments: set[str] | None = None,
+    set_code: str = "",
 ) -> dict[str, Any]:
-    """Rows of (overview row, [cell per criterion]); a cell is "met", "unmet" or "none" (not reported)."""
-    data = overview(unit, period)
-    criteria = criteria_of(data.rows, departments)
+    """Rows of (overview row, [cell per criterion]) of one set's communes (see `overview`); a cell is
+    "met", "unmet" or "none" (not reported)."""
+    data = overview(unit, period, set_code=set_code)
+    criteria = criteria_of(data, departments)
     rows = data.rows
     if zone:
         rows = [r for r in rows if r.enrolment.zone == zone]
@@ -199,7 +266,9 @@ def commune_page(commune: AdministrativeUnit, *, departments: set[str] | None = 
 
     A department (`departments`, see access.sector_departments) gets only its criteria's detail."""
     reports = list(
-        MonthlyReport.objects.filter(commune=commune).select_related("period").order_by("period__year", "period__month")
+        MonthlyReport.objects.filter(commune=commune)
+        .select_related("period", "criteria_set")
+        .order_by("period__year", "period__month")
     )
     reported = [r for r in reports if r.status != ReportStatus.DRAFT]
     latest = reported[-1] if reported else None
@@ -226,9 +295,9 @@ def commune_page(commune: AdministrativeUnit, *, departments: set[str] | None = 
     }
 
 
-def criterion_page(unit: AdministrativeUnit, period: ReportingPeriod, criterion: Criterion) -> dict[str, Any]:
-    """For one criterion: each commune's status, and every numeric sub-criterion's values vs target."""
-    data = overview(unit, period)
+def criterion_page(data: Overview, criterion: Criterion) -> dict[str, Any]:
+    """For one criterion of the overview's set: each commune's status, and every numeric sub-criterion's
+    values vs target."""
     reports = [row.report for row in data.rows if row.shows_numbers]
     statuses = (
         IndicatorStatus.objects.filter(report__in=reports, indicator__criterion=criterion)
@@ -256,10 +325,16 @@ def criterion_page(unit: AdministrativeUnit, period: ReportingPeriod, criterion:
     return {"overview": data, "rows": rows, "distributions": distributions}
 
 
-def rollup(unit: AdministrativeUnit, period: ReportingPeriod, *, departments: set[str] | None = None) -> dict[str, Any]:
-    """Per child unit (district) of `unit`: communes enrolled, reporting, at the standard; missed criteria
-    (for a department, among its own criteria only)."""
-    data = overview(unit, period, compare=False)
+def rollup(
+    unit: AdministrativeUnit,
+    period: ReportingPeriod,
+    *,
+    departments: set[str] | None = None,
+    set_code: str = "",
+) -> dict[str, Any]:
+    """Per child unit (district) of `unit`: communes of one set (see `overview`) enrolled, reporting, at the
+    standard; missed criteria (for a department, among its own criteria only)."""
+    data = overview(unit, period, compare=False, set_code=set_code)
     children = {
         c.pk: c
         for c in AdministrativeUnit.objects.filter(parent=unit).exclude(level=UnitLevel.COMMUNE).order_by("name")
@@ -269,7 +344,7 @@ def rollup(unit: AdministrativeUnit, period: ReportingPeriod, *, departments: se
     for row in data.rows:
         groups.get(row.commune.parent_id, direct).append(row)
     missed = Counter()
-    criteria = {c.number: c for c in criteria_of(data.rows, departments)}
+    criteria = {c.number: c for c in criteria_of(data, departments)}
     lines = []
     for pk, rows in groups.items():
         lines.append(_rollup_line(children[pk], rows, criteria, missed))

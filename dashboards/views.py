@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -15,7 +16,9 @@ from reports.selectors import period_from_query, recent_periods
 from . import charts, exports, selectors
 
 
-def _context(request, unit, period, tab):
+def _context(request, unit, period, tab, data):
+    """What every dashboard page shows around its table: the period picker, the tabs, and the criteria set
+    switcher (`data`: the page's selectors.Overview)."""
     return {
         "unit": unit,
         "period": period,
@@ -23,7 +26,26 @@ def _context(request, unit, period, tab):
         "tab": tab,
         "dashboard_units": selectors.dashboard_units(request.user),
         "query": request.GET.urlencode(),
+        "criteria_set": data.criteria_set,
+        "set_links": [(choice, _query_with_set(request, choice.criteria_set.code)) for choice in data.sets],
+        "other_communes": data.other_communes,
+        # Links between pages carry the set only where there is a choice.
+        "set_query": f"&set={data.criteria_set.code}" if len(data.sets) > 1 else "",
     }
+
+
+def _query_with_set(request, code):
+    """The page's query string on another criteria set: the period and the filters are kept, not the
+    criterion (its number means another criterion in another set)."""
+    query = request.GET.copy()
+    for key in ("format", "criterion", "set"):
+        query.pop(key, None)
+    query["set"] = code
+    return query.urlencode()
+
+
+def _set_code(request):
+    return request.GET.get("set", "")
 
 
 def _dashboard_unit(request, code):
@@ -56,7 +78,7 @@ def dashboard_home(request):
 def dashboard_overview(request, code):
     unit = _dashboard_unit(request, code)
     period = period_from_query(request.GET)
-    data = selectors.overview(unit, period)
+    data = selectors.overview(unit, period, set_code=_set_code(request))
     fmt = _export_format(request)
     if fmt:
         headers = [
@@ -96,7 +118,7 @@ def dashboard_overview(request, code):
     return render(
         request,
         "dashboards/overview.html",
-        {**_context(request, unit, period, "overview"), "data": data, "totals": data.totals},
+        {**_context(request, unit, period, "overview", data), "data": data, "totals": data.totals},
     )
 
 
@@ -115,6 +137,7 @@ def dashboard_matrix(request, code):
         state=state if state in selectors.STATES else "",
         sort=request.GET.get("sort", "name"),
         departments=access.sector_departments(request.user, unit),
+        set_code=_set_code(request),
     )
     labels = {"met": _("Đạt"), "unmet": _("Chưa đạt"), "none": _("Chưa báo cáo")}
     fmt = _export_format(request)
@@ -129,7 +152,7 @@ def dashboard_matrix(request, code):
         request,
         "dashboards/matrix.html",
         {
-            **_context(request, unit, period, "matrix"),
+            **_context(request, unit, period, "matrix", data["overview"]),
             **data,
             "states": selectors.STATES,
             "labels": labels,
@@ -194,12 +217,17 @@ def dashboard_commune(request, code):
 def dashboard_criterion(request, code, number):
     unit = _dashboard_unit(request, code)
     period = period_from_query(request.GET)
-    overview = selectors.overview(unit, period)
-    criteria = selectors.criteria_of(overview.rows, access.sector_departments(request.user, unit))
+    overview = selectors.overview(unit, period, set_code=_set_code(request))
+    criteria = selectors.criteria_of(overview, access.sector_departments(request.user, unit))
     criterion = next((c for c in criteria if c.number == number), None)
+    if criterion is None and "set" in request.GET and criteria:
+        # The switcher asked for another set, whose numbers are its own: start at its first criterion.
+        return redirect(
+            reverse("dashboards:criterion", args=[unit.code, criteria[0].number]) + "?" + request.GET.urlencode()
+        )
     if criterion is None:
         raise Http404  # no such criterion, or one of another department's sector
-    data = selectors.criterion_page(unit, period, criterion)
+    data = selectors.criterion_page(overview, criterion)
     fmt = _export_format(request)
     if fmt:
         labels = {True: _("Đạt"), False: _("Chưa đạt"), None: _("Chưa báo cáo")}
@@ -215,7 +243,7 @@ def dashboard_criterion(request, code, number):
         request,
         "dashboards/criterion.html",
         {
-            **_context(request, unit, period, "criterion"),
+            **_context(request, unit, period, "criterion", overview),
             **data,
             "criterion": criterion,
             "criteria": criteria,
@@ -229,7 +257,9 @@ def dashboard_criterion(request, code, number):
 def dashboard_rollup(request, code):
     unit = _dashboard_unit(request, code)
     period = period_from_query(request.GET)
-    data = selectors.rollup(unit, period, departments=access.sector_departments(request.user, unit))
+    data = selectors.rollup(
+        unit, period, departments=access.sector_departments(request.user, unit), set_code=_set_code(request)
+    )
     fmt = _export_format(request)
     if fmt:
         headers = [
@@ -252,7 +282,9 @@ def dashboard_rollup(request, code):
             for line in data["lines"]
         )
         return exports.table_response(fmt, _slug(unit, period, "tong-hop"), headers, rows, _("Tổng hợp"))
-    return render(request, "dashboards/rollup.html", {**_context(request, unit, period, "rollup"), **data})
+    return render(
+        request, "dashboards/rollup.html", {**_context(request, unit, period, "rollup", data["overview"]), **data}
+    )
 
 
 @login_required
@@ -261,11 +293,13 @@ def dashboard_summary(request, code):
     """One printable page for a leader: totals, the matrix in brief, the criteria most often missed."""
     unit = _dashboard_unit(request, code)
     period = period_from_query(request.GET)
-    data = selectors.rollup(unit, period, departments=access.sector_departments(request.user, unit))
+    data = selectors.rollup(
+        unit, period, departments=access.sector_departments(request.user, unit), set_code=_set_code(request)
+    )
     return render(
         request,
         "dashboards/summary.html",
-        {**_context(request, unit, period, "summary"), **data, "totals": data["overview"].totals},
+        {**_context(request, unit, period, "summary", data["overview"]), **data, "totals": data["overview"].totals},
     )
 
 
@@ -274,8 +308,9 @@ def dashboard_summary(request, code):
 def dashboard_long_export(request, code):
     unit = _dashboard_unit(request, code)
     departments = access.sector_departments(request.user, unit)
+    criteria_set = selectors.export_set(unit, period_from_query(request.GET), _set_code(request))
     fmt = _export_format(request) or "csv"
-    if fmt == "xlsx" and (rows := exports.long_count(unit, departments)) > exports.XLSX_MAX_ROWS:
+    if fmt == "xlsx" and (rows := exports.long_count(unit, departments, criteria_set)) > exports.XLSX_MAX_ROWS:
         messages.error(
             request,
             _(
@@ -287,8 +322,8 @@ def dashboard_long_export(request, code):
         return redirect("dashboards:overview", code=unit.code)
     return exports.table_response(
         fmt,
-        f"du-lieu-chi-tiet-{unit.code}",
+        f"du-lieu-chi-tiet-{unit.code}" + (f"-{criteria_set.code}" if criteria_set else ""),
         exports.LONG_HEADERS,
-        exports.long_rows(unit, departments),
+        exports.long_rows(unit, departments, criteria_set),
         _("Dữ liệu chi tiết"),
     )

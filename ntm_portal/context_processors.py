@@ -1,18 +1,19 @@
 from communes import access
 from communes.models import Role
-from criteria.selectors import active_set_for
+from criteria.selectors import sets_applying_for
 from notifications.selectors import unread_count
 
 
 def portal(request):
-    """What every page needs: the user's role for the navigation and the active criteria set."""
+    """What every page needs: the user's role for the navigation and, for the footer, the criteria sets that
+    apply now to the communes of the user's own units (one query, cached on the user for the request)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
 
     return {
         "primary_role": access.primary_role(user),
-        "active_criteria_set": active_set_for(user),
+        "applying_criteria_sets": sets_applying_for(user),
         "unread_notifications": unread_count(user),
         "user_commune_units": access.units_with_role(user, Role.COMMUNE_OFFICIAL),
     }

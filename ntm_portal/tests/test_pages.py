@@ -22,7 +22,7 @@ def test_every_demo_user_logs_in_and_sees_a_home_page(demo, client, username):
     assert response.context["user"].username == username
     body = response.content.decode()
     assert "Xin chào" in body
-    assert "Bộ tiêu chí đang áp dụng" in body and "minh họa" in body  # the footer names the active set
+    assert "Bộ tiêu chí áp dụng cho địa bàn của bạn" in body and "minh họa" in body  # the footer names their set
     for page in ("/units/", "/criteria/", "/criteria/minh-hoa-nang-cao-15-41/", "/accounts/password_change/"):
         assert client.get(page).status_code == 200, page
 

@@ -27,6 +27,8 @@ def _context(request, unit, period, tab, data):
         "dashboard_units": selectors.dashboard_units(request.user),
         "query": request.GET.urlencode(),
         "criteria_set": data.criteria_set,
+        # The deadline at this unit: the one its office or an office above set, else the 25th.
+        "deadline_text": period.deadline_text(deadline=period.deadline_for(unit)),
         "set_links": [(choice, _query_with_set(request, choice.criteria_set.code)) for choice in data.sets],
         "other_communes": data.other_communes,
         # Links between pages carry the set only where there is a choice.

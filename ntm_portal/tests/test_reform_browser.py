@@ -13,7 +13,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_province_office_drills_into_xa_tho_xuan_and_reads_xuan_truong_2021(live_server, new_page, demo_reform):
-    names = list(CriteriaSet.objects.get(code=REFORM_SET_CODE).criteria.order_by("number").values_list("name", flat=True))
+    criteria = CriteriaSet.objects.get(code=REFORM_SET_CODE).criteria.order_by("number")
+    names = list(criteria.values_list("name", flat=True))
     assert len(names) == 10
     period = period_current()
     page = new_page()

@@ -146,7 +146,7 @@ def seed_demo_slice():
         legal_basis=entry["legal_basis"],
         level=entry["level"],
     )
-    seed(reports=False)
+    seed(reports=False, reform=False)
 
 
 def seed_demo_reports():
@@ -203,6 +203,42 @@ def demo_reports(demo, _demo_reports_snapshot):
     """The demo story's monthly reports (January–April 2021) on top of `demo`, for six of Thọ Xuân's
     communes (Xuân Trường, Xuân Hòa and four others; the full story takes too long for every test)."""
     _demo_reports_snapshot.restore()
+
+
+# The demo's sequel after the 2025 reform (the merger changes rows of the 2021 slice, so no snapshot:
+# each test that asks for it seeds it, a few seconds). The clock stays pinned at REFORM_TODAY during the
+# test: the sequel reports up to the month before "today".
+REFORM_TODAY = "2026-12-01T09:00:00+07:00"
+
+
+@pytest.fixture
+def demo_reform(demo_reports):
+    """`demo_reports` and the reform: Thọ Xuân's communes merged on 1/7/2025 into five communes under the
+    province, which report on the 2026–2030 illustrative set from 02/2026 to 11/2026."""
+    import csv
+    import datetime
+    from pathlib import Path
+
+    import time_machine
+
+    from criteria.models import CriteriaSet
+    from criteria.services import criteria_set_import
+    from ntm_portal.demo import REFORM_SET_CODE, seed_reform
+
+    root = Path(__file__).resolve().parent
+    with time_machine.travel(datetime.datetime.fromisoformat(REFORM_TODAY), tick=True):
+        if not CriteriaSet.objects.filter(code=REFORM_SET_CODE).exists():
+            with open(root / "criteria/data/sets.csv", encoding="utf-8") as manifest:
+                entry = next(e for e in csv.DictReader(manifest) if e["code"] == REFORM_SET_CODE)
+            criteria_set_import(
+                root / "criteria/data" / entry["file"],
+                code=entry["code"],
+                name=entry["name"],
+                legal_basis=entry["legal_basis"],
+                level=entry["level"],
+            )
+        seed_reform()
+        yield
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -9,6 +9,11 @@ Dates. A membership counts from its `valid_from` (none: always has). Once its `v
 reports, dashboards, minutes, inspections) and acts on nothing there (every other action is a 403).
 `memberships_of` answers what the user reads, `acting_memberships_of` what they may act on.
 
+Predecessors. A membership at a unit also reads the units it replaced: the units merged into it (their
+`replaced_by` chains, followed back transitively) and the older versions of its own code, with all
+below them (`reading_paths`). It reads them only (READ_ACTIONS, as an ended membership does): their
+records stay on them and are acted on by nobody through the successor.
+
 Sectors. A department (Role.DEPARTMENT, its name in Membership.department, e.g. "Phòng Y tế") reaches
 its units like anyone, but reads there only its sector; anything else is a 404, as for an outsider:
 - a row tied to a criterion (a sub-criterion's status or evidence, an inspection finding and its photos,
@@ -31,7 +36,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -79,14 +84,56 @@ READ_ACTIONS = frozenset({"unit.view", "dashboard.view", "meeting.view"})
 OWN_PLAN = "plan"
 
 
+def _replaced_q(unit: AdministrativeUnit | OuterRef) -> Q:
+    """The units `unit` replaced directly: merged into it, or an older version of its code."""
+    if isinstance(unit, OuterRef):
+        code, start = OuterRef(f"{unit.name}__code"), OuterRef(f"{unit.name}__valid_from")
+        return Q(replaced_by=unit) | Q(code=code, valid_until__lt=start)
+    older = Q(code=unit.code, valid_until__lt=unit.valid_from) if unit.valid_from else Q(pk__in=[])
+    return Q(replaced_by=unit) | older
+
+
+def _predecessor_paths(unit: AdministrativeUnit) -> list[str]:
+    """The paths of every unit `unit` replaced, transitively (one query per generation)."""
+    paths: list[str] = []
+    seen, generation = {unit.pk}, [unit]
+    while generation:
+        q = Q(pk__in=[])
+        for node in generation:
+            q |= _replaced_q(node)
+        generation = list(AdministrativeUnit.objects.filter(q).exclude(pk__in=seen))
+        seen.update(u.pk for u in generation)
+        paths += [u.path for u in generation]
+    return paths
+
+
 def _all_memberships(user: User | AnonymousUser) -> list[Membership]:
     if not user.is_authenticated:
         return []
     cached = getattr(user, "_ntm_memberships", None)
     if cached is None:
-        cached = list(Membership.objects.filter(user=user).select_related("unit", "unit__parent"))
+        replaced = AdministrativeUnit.objects.filter(_replaced_q(OuterRef("unit"))).exclude(pk=OuterRef("unit"))
+        cached = list(
+            Membership.objects.filter(user=user)
+            .select_related("unit", "unit__parent")
+            .annotate(unit_replaced_others=Exists(replaced))  # no further query for a unit without predecessors
+        )
+        for m in cached:
+            predecessors = _predecessor_paths(m.unit) if m.unit_replaced_others else []
+            m.reading_paths = (m.unit.path, *predecessors)
         user._ntm_memberships = cached  # type: ignore[attr-defined]  # a cache for the request
     return cached
+
+
+def reading_paths(membership: Membership) -> tuple[str, ...]:
+    """The paths a membership reads below: its unit's and those of the units its unit replaced (a
+    membership from `memberships_of`; its acting reach is its unit's path alone)."""
+    return getattr(membership, "reading_paths", (membership.unit.path,))
+
+
+def _reaches(membership: Membership, unit: AdministrativeUnit, *, acting: bool) -> bool:
+    paths = (membership.unit.path,) if acting else reading_paths(membership)
+    return any(unit.path.startswith(path) for path in paths)
 
 
 def memberships_of(user: User | AnonymousUser) -> list[Membership]:
@@ -105,7 +152,9 @@ def acting_memberships_of(user: User | AnonymousUser) -> list[Membership]:
 def _scope_q(user: User | AnonymousUser, prefix: str = "", sector: Callable[[set[str]], Q] | None = None) -> Q:
     q = Q(pk__in=[])
     for m in memberships_of(user):
-        reach = Q(**{f"{prefix}path__startswith": m.unit.path})
+        reach = Q(pk__in=[])
+        for path in reading_paths(m):
+            reach |= Q(**{f"{prefix}path__startswith": path})
         if sector is not None and m.role == Role.DEPARTMENT:
             reach &= sector({m.department}) if m.department else Q(pk__in=[])
         q |= reach
@@ -155,9 +204,12 @@ def scope_by_action(
         return queryset
     lookup = f"{unit_field}__path__startswith" if unit_field else "path__startswith"  # "": rows are units
     reach = Q(pk__in=[])
-    memberships = memberships_of(user) if action in READ_ACTIONS else acting_memberships_of(user)
-    for unit in {m.unit for m in memberships if m.role in ACTIONS[action]}:
-        reach |= Q(**{lookup: unit.path})
+    if action in READ_ACTIONS:
+        paths = {p for m in memberships_of(user) if m.role in ACTIONS[action] for p in reading_paths(m)}
+    else:
+        paths = {m.unit.path for m in acting_memberships_of(user) if m.role in ACTIONS[action]}
+    for path in paths:
+        reach |= Q(**{lookup: path})
     return queryset.filter(reach)
 
 
@@ -166,7 +218,7 @@ def sector_departments(user: User | AnonymousUser, unit: AdministrativeUnit) -> 
 
     None unless every membership reaching `unit` is a department's (see the module's docstring).
     """
-    memberships = [m for m in memberships_of(user) if unit.path.startswith(m.unit.path)]
+    memberships = [m for m in memberships_of(user) if _reaches(m, unit, acting=False)]
     if user.is_superuser or any(m.role != Role.DEPARTMENT for m in memberships):
         return None
     return {m.department for m in memberships if m.department}
@@ -202,10 +254,10 @@ def limit_to_sectors(
 
 
 def roles_at(user: User | AnonymousUser, unit: AdministrativeUnit, *, acting: bool = False) -> set[str]:
-    """The roles the user holds at `unit` (through a membership at it or above it); with `acting`, only
-    through current memberships."""
+    """The roles the user holds at `unit` (through a membership at it or above it, or, for reading, at a
+    successor of it); with `acting`, only through current memberships at it or above it."""
     memberships = acting_memberships_of(user) if acting else memberships_of(user)
-    return {m.role for m in memberships if unit.path.startswith(m.unit.path)}
+    return {m.role for m in memberships if _reaches(m, unit, acting=acting)}
 
 
 def can(user: User | AnonymousUser, action: str, unit: AdministrativeUnit) -> bool:
@@ -246,8 +298,9 @@ def get_unit_or_404(
 ) -> AdministrativeUnit:
     """The version of `code` in force today (else its latest), or the version with primary key `version`.
 
-    A unit that ended in a merger stays visible ("unit.view" only) to the people of its successors: they
-    open its page from their unit's list of predecessors. Its records keep their own access rules.
+    A unit that ended in a merger is read by the people of its successor (see `reading_paths`); the people
+    of a unit above a successor see its page too ("unit.view" only), from the successor's list of
+    predecessors.
     """
     units = AdministrativeUnit.objects.select_related("parent", "replaced_by")
     unit = units.by_code(code) if version is None else units.filter(code=code, pk=version).first()

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from communes import access
+from communes.selectors import unit_predecessors
+from reports.models import MonthlyReport, ReportStatus
 from reports.selectors import period_from_query, recent_periods
 
 from . import charts, exports, selectors
@@ -168,10 +170,25 @@ def dashboard_matrix(request, code):
     )
 
 
+def _predecessor_history(user, commune):
+    """[(predecessor, its reports the user reads, newest first)] for the commune's history section."""
+    predecessors = list(unit_predecessors(commune))
+    reports = access.scope_by_unit(
+        MonthlyReport.objects.filter(commune__in=predecessors).exclude(status=ReportStatus.DRAFT), user, "commune"
+    ).select_related("period")
+    by_unit: dict[int, list[MonthlyReport]] = {p.pk: [] for p in predecessors}
+    for report in reports.order_by("-period__year", "-period__month"):
+        by_unit[report.commune_id].append(report)
+    return [(p, by_unit[p.pk]) for p in predecessors]
+
+
 @login_required
 @require_GET
 def dashboard_commune(request, code):
-    commune = access.get_unit_or_404(request.user, code, "unit.view")
+    version = request.GET.get("version", "")  # an older version of a reused code (a predecessor's page)
+    commune = access.get_unit_or_404(
+        request.user, code, "unit.view", version=int(version) if version.isdigit() else None
+    )
     if not commune.is_commune:
         raise Http404
     departments = access.sector_departments(request.user, commune)
@@ -210,6 +227,7 @@ def dashboard_commune(request, code):
             "focus": request.GET.get("criterion", ""),
             "departments": departments,
             "can_dashboard": access.can(request.user, "dashboard.view", commune),
+            "predecessor_history": _predecessor_history(request.user, commune),
         },
     )
 

@@ -1,4 +1,6 @@
-"""The demo story (Thọ Xuân district, Thanh Hóa, spring 2021) and the helpers tests share with it.
+"""The demo story (Thọ Xuân district, Thanh Hóa, spring 2021), its sequel after the 2025 reform (the
+district's communes merged into a few communes under the province, reporting on the 2026–2030 set from
+02/2026) and the helpers tests share with them.
 
 `seed_demo` calls `seed()`; tests call the `make_*` helpers to build the same kind of data.
 """
@@ -11,14 +13,16 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from communes.models import AdministrativeUnit, Role
-from communes.services import membership_grant
+from communes.models import AdministrativeUnit, Membership, Role
+from communes.services import membership_end, membership_grant
+from core.db import model_update
 from criteria.models import CriteriaSet, Enrolment, SetLevel
 from criteria.services import enrolment_set
 from inspections.models import ActionItem, ActionSource, ActionStatus, Assessment, Inspection
 from inspections.services import action_create, action_from_finding, finding_add, inspection_create, visit_add
 from meetings import services as meetings
 from meetings.models import Meeting
+from ntm_portal.mergers import units_merge
 from reports import services
 from reports.models import IndicatorStatus, MonthlyReport
 from reports.selectors import report_statuses
@@ -109,7 +113,8 @@ def seed_enrolments():
         )
 
 
-def seed(*, reports=True):
+def seed(*, reports=True, reform=True):
+    """The 2021 story; with `reform`, its sequel after 1/7/2025 (needs the 2026–2030 illustrative set)."""
     with transaction.atomic():
         seed_users()
         seed_enrolments()
@@ -117,7 +122,10 @@ def seed(*, reports=True):
         seed_reports()
         seed_inspection()
         seed_meeting()
-    return DEMO_USERS
+    if not reform:
+        return DEMO_USERS
+    seed_reform(reports=reports)
+    return DEMO_USERS + REFORM_USERS
 
 
 # --- Monthly reports, January to April 2021 ----------------------------------------------------
@@ -151,7 +159,7 @@ def _met_indicator_ids(criteria, order, n_criteria, n_indicators):
     return set(met + partial[:extra])
 
 
-def _answer(status, met, rng):
+def _answer(status, met, rng, year=2021):
     """Values that make the sub-criterion met or not against its target, as a commune would type them."""
     indicator, target = status.indicator, status.target
     answer = {
@@ -178,7 +186,7 @@ def _answer(status, met, rng):
             answer["text_value"] = "Đã triển khai theo kế hoạch." if met else "Đang triển khai, chưa hoàn thành."
     if not met:
         answer["responsible_person"] = rng.choice(OWNERS)
-        answer["planned_date"] = datetime.date(2021, rng.choice([6, 9, 12]), 30)
+        answer["planned_date"] = datetime.date(year, rng.choice([6, 9, 12]), 30)
         answer["note"] = "Đã có kế hoạch khắc phục, đang huy động nguồn lực."
     return answer
 
@@ -246,30 +254,37 @@ def seed_reports(commune_codes=None):
         for month, (n_criteria, n_indicators, day, review) in plan.items():
             if day is None and rng.random() < 0.5:
                 continue  # not started at all
-            with transaction.atomic():
-                report = services.report_open(commune=commune, period=services.period_for(2021, month))
-                met_ids = _met_indicator_ids(criteria, order, n_criteria, n_indicators)
-                statuses = report_statuses(report)
-                answers = {s.pk: _answer(s, s.indicator_id in met_ids, rng) for s in statuses}
-                services.report_save(report=report, user=submitter, answers=answers, expected_version=report.version)
-                # The services stamp the seeding time; the story happens in 2021 (see _date_history).
-                opened = _local(2021, month, OPENED_DAY, 8)
-                mark = _date_history(report, (0, 0), opened)
-                last = opened
-                if day is not None:
-                    last = _local(2021, month, day, 16)
-                    report = services.report_submit(report=report, user=submitter, now=last)
-                    mark = _date_history(report, mark, last)
-                    reviewed = _local(2021, month, min(day + 2, 28), 10)
-                    if review == "accept":
-                        services.report_accept(report=report, user=office, comment="", now=reviewed)
-                    elif review == "return":
-                        services.report_return(report=report, user=office, reason=RETURN_REASON, now=reviewed)
-                    if review is not None:
-                        last = reviewed
-                        _date_history(report, mark, reviewed)
-                MonthlyReport.objects.filter(pk=report.pk).update(created_at=opened, updated_at=last)
+            met_ids = _met_indicator_ids(criteria, order, n_criteria, n_indicators)
+            _seed_report(commune, 2021, month, met_ids, (day, review), submitter, office, rng, RETURN_REASON)
     seed_action_plan(official)
+
+
+def _seed_report(commune, year, month, met_ids, plan, submitter, office, rng, reason):
+    """One monthly report as the commune fills it: opened on the 10th, submitted on `plan`'s day (None: a
+    draft), then accepted, returned with `reason`, or left for review (`plan`'s review: None)."""
+    day, review = plan
+    with transaction.atomic():
+        report = services.report_open(commune=commune, period=services.period_for(year, month))
+        statuses = report_statuses(report)
+        answers = {s.pk: _answer(s, s.indicator_id in met_ids, rng, year) for s in statuses}
+        services.report_save(report=report, user=submitter, answers=answers, expected_version=report.version)
+        # The services stamp the seeding time; the story happens earlier (see _date_history).
+        opened = _local(year, month, OPENED_DAY, 8)
+        mark = _date_history(report, (0, 0), opened)
+        last = opened
+        if day is not None:
+            last = _local(year, month, day, 16)
+            report = services.report_submit(report=report, user=submitter, now=last)
+            mark = _date_history(report, mark, last)
+            reviewed = _local(year, month, min(day + 2, 28), 10)
+            if review == "accept":
+                services.report_accept(report=report, user=office, comment="", now=reviewed)
+            elif review == "return":
+                services.report_return(report=report, user=office, reason=reason, now=reviewed)
+            if review is not None:
+                last = reviewed
+                _date_history(report, mark, reviewed)
+        MonthlyReport.objects.filter(pk=report.pk).update(created_at=opened, updated_at=last)
 
 
 def _date_history(report, since, when):
@@ -558,3 +573,128 @@ def seed_meeting():
         meetings.remark_add(meeting=meeting, speaker=speaker, criterion=criteria[number], text=text)
     for text, owner, due in DIRECTIVES:
         meetings.directive_add(meeting=meeting, text=text, owner=owner, due_date=due, created_by=secretary)
+
+
+# --- After the reform: Thanh Hóa's communes under the province, 2026 --------------------------------
+
+PROVINCE_CODE = "38"
+REFORM_DAY = datetime.date(2025, 7, 1)  # two-tier local government (Luật 72/2025/QH15)
+DISTRICT_LAST_DAY = REFORM_DAY - datetime.timedelta(days=1)
+REFORM_SET_CODE = "minh-hoa-qd51-10-47"
+REFORM_ZONE = "Nhóm 2"
+REFORM_FIRST_MONTH = datetime.date(2026, 2, 1)
+THO_XUAN_CODE = "15499"  # the new Xã Thọ Xuân reuses the code of the former Thị trấn Thọ Xuân
+# Illustrative grouping, invented for the demo (not the list of NQ 1686/NQ-UBTVQH15): each new commune
+# takes the code of one of the units merged into it; all 30 units of Thọ Xuân district are merged.
+REFORM_COMMUNES = [
+    (THO_XUAN_CODE, "Xã Thọ Xuân", ["15499", "15493", XUAN_TRUONG_CODE]),
+    ("15556", "Xã Lam Sơn", ["15556", "15553", "15547", "15550", "15559", "15565"]),
+    ("15526", "Xã Xuân Giang", ["15526", "15502", "15505", "15508", "15511", XUAN_HOA_CODE, "15520", "15523"]),
+    ("15532", "Xã Xuân Sinh", ["15532", "15535", "15538", "15541", "15544", "15568"]),
+    ("15574", "Xã Xuân Tín", ["15574", "15571", "15577", "15583", "15586", "15592", "15598"]),
+]
+REFORM_USERS = [
+    DemoUser("vpdp_thanhhoa", "Tuấn", "Lê Anh", Role.OFFICE, PROVINCE_CODE, "Chánh Văn phòng Điều phối NTM tỉnh"),
+    DemoUser("xa_thoxuan", "Hằng", "Nguyễn Thu", Role.COMMUNE_OFFICIAL, THO_XUAN_CODE, "Phó Chủ tịch UBND xã"),
+]
+REFORM_RETURN_REASON = (
+    "Tiêu chí 4 (Y tế): số liệu tỷ lệ tham gia BHYT chưa khớp số liệu của BHXH tỉnh; "
+    "đề nghị xã đối chiếu, bổ sung minh chứng rồi gửi lại."
+)
+REFORM_RETURNED = "15526"  # Xã Xuân Giang's last report is returned
+REFORM_LATE = ("15556", 3)  # Xã Lam Sơn submits its third report late
+
+
+def reform_months(today=None):
+    """(year, month) from 02/2026 up to the month before `today` (default: today)."""
+    today = today or timezone.localdate()
+    months, day = [], REFORM_FIRST_MONTH
+    while day < today.replace(day=1):
+        months.append((day.year, day.month))
+        day = (day + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def seed_reform(*, reports=True):
+    """1/7/2025: Thọ Xuân's units merge into REFORM_COMMUNES under the province; the district ends the day
+    before, with its people's memberships (they keep reading 2021, read-only). The province office
+    coordinates the new communes, enrolled in the 2026–2030 illustrative set from 02/2026. Idempotent."""
+    with transaction.atomic():
+        province = AdministrativeUnit.objects.by_code(PROVINCE_CODE)
+        for code, name, old in REFORM_COMMUNES:
+            units_merge(into_code=code, name=name, from_codes=old, on=REFORM_DAY, parent_code=PROVINCE_CODE)
+        district = AdministrativeUnit.objects.by_code(DISTRICT_CODE, on=STORY_DAY)
+        model_update(instance=district, fields=["valid_until"], data={"valid_until": DISTRICT_LAST_DAY})
+        for membership in Membership.objects.filter(unit=district):
+            membership_end(membership=membership, on=DISTRICT_LAST_DAY)
+        for demo in REFORM_USERS:
+            unit = AdministrativeUnit.objects.by_code(demo.unit_code, on=REFORM_DAY)
+            user = make_user(demo.username, first_name=demo.first_name, last_name=demo.last_name)
+            membership_grant(
+                user=user,
+                unit=unit,
+                role=demo.role,
+                position=demo.position,
+                valid_from=None if unit == province else REFORM_DAY,
+            )
+        criteria_set = CriteriaSet.objects.get(code=REFORM_SET_CODE)
+        for code, _name, _old in REFORM_COMMUNES:
+            enrolment_set(
+                commune=AdministrativeUnit.objects.by_code(code, on=REFORM_DAY),
+                criteria_set=criteria_set,
+                target_level=criteria_set.level,
+                target_year=2027 if code == THO_XUAN_CODE else 2028,
+                zone=REFORM_ZONE,
+                starts_on=REFORM_FIRST_MONTH,
+            )
+    if reports:
+        seed_reform_reports()
+
+
+def _reform_plan(code, rng, months, criteria_count, indicator_count):
+    """(criteria met, sub-criteria met, submit day or None, review) per month: progress grows; earlier
+    months accepted; the last one a mix (submitted, accepted, one returned, one still a draft)."""
+    c, i = rng.randint(2, 4), 0
+    plan = {}
+    for index, month in enumerate(months):
+        c = min(criteria_count, c + (rng.choice([0, 0, 1]) if index else 0))
+        i = min(indicator_count, max(i + rng.randint(0, 3), 4 * c + 6 + index))
+        day = rng.choice([15, 17, 19, 20, 22, 24])
+        plan[month] = (c, i, day, "accept")
+    if (code, 3) == REFORM_LATE and len(months) >= 3:
+        c, i, _day, review = plan[months[2]]
+        plan[months[2]] = (c, i, 27, review)
+    if months:
+        c, i, day, _review = plan[months[-1]]
+        last = {REFORM_RETURNED: (day, "return"), "15574": (None, None), "15556": (day, "accept")}
+        plan[months[-1]] = (c, i, *last.get(code, (day, None)))
+    return plan
+
+
+def seed_reform_reports():
+    """The new communes' reports from 02/2026 to the month before today; skips what already exists."""
+    import random
+
+    User = get_user_model()
+    office = User.objects.get(username="vpdp_thanhhoa")
+    official = User.objects.get(username="xa_thoxuan")
+    criteria_set = CriteriaSet.objects.get(code=REFORM_SET_CODE)
+    criteria = {}
+    for indicator in criteria_set.indicators.order_by("criterion__number", "position"):
+        criteria.setdefault(indicator.criterion_id, []).append(indicator.pk)
+    months = reform_months()
+    for code, name, _old in REFORM_COMMUNES:
+        commune = AdministrativeUnit.objects.by_code(code, on=REFORM_DAY)
+        if MonthlyReport.objects.filter(commune=commune, period__year__gte=2026).exists():
+            continue
+        rng = random.Random(f"reform-{code}")
+        order = sorted(criteria, key=lambda c: (len(criteria[c]), rng.random()))
+        if code == THO_XUAN_CODE:
+            submitter = official
+        else:
+            submitter = make_user(f"demo_xa_moi_{code}", password=None, email="", last_name=f"Cán bộ {name}")
+            membership_grant(user=submitter, unit=commune, role=Role.COMMUNE_OFFICIAL, valid_from=REFORM_DAY)
+        plan = _reform_plan(code, rng, months, len(criteria), sum(len(v) for v in criteria.values()))
+        for (year, month), (n_criteria, n_indicators, day, review) in plan.items():
+            met_ids = _met_indicator_ids(criteria, order, n_criteria, n_indicators)
+            _seed_report(commune, year, month, met_ids, (day, review), submitter, office, rng, REFORM_RETURN_REASON)

@@ -1,0 +1,115 @@
+"""The demo's sequel after the 2025 reform (issue 17): the successor reads its predecessors' records."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from communes.models import AdministrativeUnit
+from ntm_portal.demo import (
+    DISTRICT_CODE,
+    REFORM_COMMUNES,
+    REFORM_SET_CODE,
+    THO_XUAN_CODE,
+    XUAN_TRUONG_CODE,
+    reform_months,
+    seed_reform,
+)
+from reports.models import MonthlyReport, ReportStatus
+
+APRIL_2021 = {"period": "2021-4"}
+
+
+def _xuan_truong_april():
+    return MonthlyReport.objects.get(commune__code=XUAN_TRUONG_CODE, period__year=2021, period__month=4)
+
+
+def _district_pages(client):
+    """What the 04/2021 overview and matrix of the district show, as plain values."""
+    overview = client.get(reverse("dashboards:overview", args=[DISTRICT_CODE]), APRIL_2021)
+    matrix = client.get(reverse("dashboards:matrix", args=[DISTRICT_CODE]), APRIL_2021)
+    assert overview.status_code == matrix.status_code == 200
+    rows = [
+        (r.commune.pk, r.state, r.report and (r.report.pk, r.report.criteria_met, r.report.indicators_met))
+        for r in overview.context["data"].rows
+    ]
+    table = [(row.commune.pk, row.state_label, [kind for kind, _c in cells]) for row, cells in matrix.context["table"]]
+    columns = [c.pk for c in matrix.context["columns"]]
+    return rows, overview.context["totals"], table, columns
+
+
+@pytest.fixture
+def before_reform(demo_reports, client_for, users):
+    """The district's 04/2021 pages as its office read them before the merger."""
+    return _district_pages(client_for(users["vpdp_thoxuan"]))
+
+
+def test_the_merger_keeps_the_2021_records_and_pages(before_reform, request, client_for, users):
+    reports_before = sorted(MonthlyReport.objects.values_list("pk", "commune_id", "period_id", "status"))
+    request.getfixturevalue("demo_reform")
+    old = sorted(
+        MonthlyReport.objects.filter(period__year=2021).values_list("pk", "commune_id", "period_id", "status")
+    )
+    assert old == reports_before  # every old report on its original unit, untouched
+    assert AdministrativeUnit.objects.get(code=DISTRICT_CODE).valid_until.isoformat() == "2025-06-30"
+    # the district's office, now read-only, reads the same 04/2021 overview and matrix
+    office = client_for(users["vpdp_thoxuan"])
+    assert _district_pages(office) == before_reform
+    report = _xuan_truong_april()
+    assert office.get(reverse("reports:report_detail", args=[report.pk])).status_code == 200
+    review = office.post(reverse("reports:report_review", args=[report.pk]), {"decision": "accept"})
+    assert review.status_code == 403
+
+
+def test_the_successor_official_reads_xuan_truong_2021_from_the_successor_page(demo_reform, client_for):
+    from django.contrib.auth import get_user_model
+
+    official = get_user_model().objects.get(username="xa_thoxuan")
+    client = client_for(official)
+    page = client.get(reverse("dashboards:commune", args=[THO_XUAN_CODE]))
+    assert page.status_code == 200 and page.context["commune"].name == "Xã Thọ Xuân"
+    history = dict(page.context["predecessor_history"])
+    xuan_truong = AdministrativeUnit.objects.get(code=XUAN_TRUONG_CODE)
+    report = _xuan_truong_april()
+    assert {u.code for u in history} == {"15499", "15493", XUAN_TRUONG_CODE}
+    assert report in history[xuan_truong]
+    html = page.content.decode()
+    assert "Lịch sử các xã trước sáp nhập" in html
+    link = reverse("reports:report_detail", args=[report.pk])
+    assert f'href="{link}"' in html
+    read = client.get(link)
+    assert read.status_code == 200 and "9/15" in re.sub(r"\s+", "", read.content.decode())
+    edit = client.post(reverse("reports:report_edit", args=[report.pk]), {"submit": "1"})
+    assert edit.status_code == 403
+    # the predecessor's own page opens from the successor's, with its reports
+    old_page = client.get(reverse("dashboards:commune", args=[XUAN_TRUONG_CODE]))
+    assert old_page.status_code == 200 and report in old_page.context["reports"]
+    # and the old Thị trấn Thọ Xuân, an older version of the reused code, by its version
+    older = AdministrativeUnit.objects.filter(code=THO_XUAN_CODE).exclude(pk=page.context["commune"].pk).get()
+    assert client.get(reverse("dashboards:commune", args=[THO_XUAN_CODE]), {"version": older.pk}).status_code == 200
+
+
+def test_the_new_communes_report_monthly_on_the_new_set(demo_reform):
+    months = reform_months()
+    assert months[0] == (2026, 2) and months[-1] == (2026, 11)
+    new = MonthlyReport.objects.filter(period__year=2026).select_related("period")
+    assert {r.criteria_set.code for r in new} == {REFORM_SET_CODE}
+    # five communes, ten months, one last report left as a draft
+    assert new.count() == len(REFORM_COMMUNES) * len(months)
+    assert new.filter(status=ReportStatus.RETURNED).count() == 1
+    assert new.filter(status=ReportStatus.SUBMITTED).exists() and new.filter(status=ReportStatus.ACCEPTED).exists()
+    assert sum(r.is_late for r in new) == 1
+    tho_xuan = [r.indicators_met for r in new.filter(commune__code=THO_XUAN_CODE).order_by("period__month")]
+    assert tho_xuan == sorted(tho_xuan) and tho_xuan[-1] > tho_xuan[0]
+
+
+def test_the_reform_seeds_the_same_data_twice(demo_reform):
+    def state():
+        return (
+            sorted(AdministrativeUnit.objects.values_list("pk", "code", "path", "valid_until", "replaced_by")),
+            sorted(MonthlyReport.objects.values_list("pk", "commune_id", "status", "indicators_met")),
+        )
+
+    before = state()
+    seed_reform()
+    assert state() == before

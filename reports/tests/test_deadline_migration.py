@@ -17,11 +17,20 @@ def migrate(targets):
     executor = MigrationExecutor(connection)
     executor.migrate(targets)
     executor.loader.build_graph()
-    return executor.loader.project_state(targets).apps
+    # The models as the database has them: the other apps stay at their latest migrations.
+    return executor.loader.project_state(list(executor.loader.applied_migrations)).apps
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_moved_period_deadline_becomes_the_top_unit_s():
+    try:
+        _check_the_migration()
+    finally:  # the next tests need every table, whatever happened here
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def _check_the_migration():
     old = migrate(BEFORE)
     units = old.get_model("communes", "AdministrativeUnit").objects
     province = units.create(code="98", name="Tỉnh Cũ", level="province", path="98/")
@@ -31,16 +40,12 @@ def test_a_moved_period_deadline_becomes_the_top_unit_s():
         year=2021, month=4, deadline=datetime.datetime(2021, 4, 28, 17, 0, tzinfo=HCM), deadline_note="Nghỉ lễ"
     )
     kept = periods.create(year=2021, month=5, deadline=datetime.datetime(2021, 5, 25, 23, 59, 59, tzinfo=HCM))
-    try:
-        new = migrate(AFTER)
-        rows = new.get_model("reports", "PeriodDeadline").objects
-        row = rows.get()
-        assert (row.period_id, row.unit_id, row.reason) == (moved.pk, province.pk, "Nghỉ lễ")
-        assert row.deadline == datetime.datetime(2021, 4, 28, 17, 0, tzinfo=HCM)
-        period = new.get_model("reports", "ReportingPeriod").objects.get(pk=moved.pk)
-        assert period.deadline == datetime.datetime(2021, 4, 25, 23, 59, 59, tzinfo=HCM)
-        assert new.get_model("reports", "HistoricalPeriodDeadline").objects.get().reason == "Nghỉ lễ"
-        assert not rows.filter(period_id=kept.pk).exists()
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+    new = migrate(AFTER)
+    rows = new.get_model("reports", "PeriodDeadline").objects
+    row = rows.get()
+    assert (row.period_id, row.unit_id, row.reason) == (moved.pk, province.pk, "Nghỉ lễ")
+    assert row.deadline == datetime.datetime(2021, 4, 28, 17, 0, tzinfo=HCM)
+    period = new.get_model("reports", "ReportingPeriod").objects.get(pk=moved.pk)
+    assert period.deadline == datetime.datetime(2021, 4, 25, 23, 59, 59, tzinfo=HCM)
+    assert new.get_model("reports", "HistoricalPeriodDeadline").objects.get().reason == "Nghỉ lễ"
+    assert not rows.filter(period_id=kept.pk).exists()

@@ -15,14 +15,21 @@ below them (`reading_paths`). It reads them only (READ_ACTIONS, as an ended memb
 records stay on them and are acted on by nobody through the successor.
 
 Sectors. A department (Role.DEPARTMENT, its name in Membership.department, e.g. "Phòng Y tế") reaches
-its units like anyone, but reads there only its sector; anything else is a 404, as for an outsider:
-- a row tied to a criterion (a sub-criterion's status or evidence, an inspection finding and its photos,
-  a task with a criterion) belongs to the department named in the criterion's `responsible_department`;
+its units like anyone, but reads there only its sector; anything else is a 404, as for an outsider.
+Departments are named per sub-criterion (Indicator.responsible_department; empty: its criterion's,
+Criterion.responsible_department): a criterion such as "Văn hóa, giáo dục, y tế" spans several.
+- a row tied to a sub-criterion (a sub-criterion's status or evidence, an inspection finding and its
+  photos, a task with a sub-criterion) belongs to the sub-criterion's department;
+- a row tied only to a criterion (a task with a criterion and no sub-criterion, a criterion in a list or a
+  matrix column) belongs to the criterion's department and to the department of each of its
+  sub-criteria: a department sees the criteria where it has a sub-criterion, and within them only its
+  own sub-criteria;
 - a task without a criterion (a working session's directive, a plan task entered without one) belongs
   to its owner: the department sees it only when the task's owner department (or owner name) is it.
 An inspection itself (the visit of a team to a commune) has no sector: a department sees it, with only
 its sector's findings. A user who reaches a unit through any other role as well reads every sector.
-`sector_departments` answers this for one unit, `scope_by_unit(..., sector=...)` for a queryset.
+`sector_departments` answers this for one unit, `scope_by_unit(..., sector=...)` (with `sector_q`) and
+`limit_to_sectors` for a queryset.
 
 Tasks (inspections.models.ActionItem). The commune answers its tasks (in progress, done with a note
 or evidence) and so does a task's named owner; only the inspector or the office verifies a done task,
@@ -35,6 +42,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -224,33 +232,79 @@ def sector_departments(user: User | AnonymousUser, unit: AdministrativeUnit) -> 
     return {m.department for m in memberships if m.department}
 
 
-def sector_q(departments: Iterable[str], *, criterion: str, owners: Iterable[str] = ()) -> Q:
-    """The Q of the rows in the sectors of `departments` (names, as in Criterion.responsible_department).
+def _field(prefix: str, name: str) -> str:
+    return f"{prefix}__{name}" if prefix else name
 
-    `criterion` is the lookup from a row to its criterion ("indicator__criterion"). A row without a
-    criterion belongs to its owner: `owners` are the lookups of the row's owner department or name
-    ("owner_department"); without them such a row is in no sector.
+
+def _indicator_sector_q(departments: set[str], indicator: str) -> Q:
+    """Rows whose sub-criterion (lookup `indicator`, "" for sub-criteria) is the departments': its own
+    department, else (none named) its criterion's."""
+    own = _field(indicator, "responsible_department")
+    return Q(**{f"{own}__in": departments}) | Q(
+        **{own: "", f"{_field(indicator, 'criterion__responsible_department')}__in": departments}
+    )
+
+
+def _criterion_sector_q(departments: set[str], criterion: str) -> Q:
+    """Rows whose criterion (lookup `criterion`, "" for criteria) is the departments' or has one of their
+    sub-criteria (a subquery: no join, no duplicate rows)."""
+    indicators = apps.get_model("criteria", "Indicator")._default_manager  # communes does not import criteria
+    theirs = indicators.filter(criterion=OuterRef(criterion or "pk"), responsible_department__in=departments)
+    return Q(**{f"{_field(criterion, 'responsible_department')}__in": departments}) | Q(Exists(theirs))
+
+
+def sector_q(
+    departments: Iterable[str],
+    *,
+    criterion: str | None = None,
+    indicator: str | None = None,
+    owners: Iterable[str] = (),
+) -> Q:
+    """The Q of the rows in the sectors of `departments` (names, as in Indicator.responsible_department).
+
+    `indicator` is the lookup from a row to its sub-criterion ("indicator", "" for a queryset of
+    sub-criteria), `criterion` the lookup to its criterion ("criterion", "" for a queryset of criteria);
+    see the module's docstring. A row with both (a task) follows its sub-criterion when it has one, else its
+    criterion. A row with neither belongs to its owner: `owners` are the lookups of the row's owner
+    department or name ("owner_department"); without them such a row is in no sector.
     """
     departments = {d for d in departments if d}
-    q = Q(**{f"{criterion}__responsible_department__in": departments})
+    if indicator is None and criterion is None:
+        raise TypeError("sector_q needs a lookup to a criterion or a sub-criterion")
+    if indicator is not None and criterion is not None:
+        q = (Q(**{f"{indicator}__isnull": False}) & _indicator_sector_q(departments, indicator)) | (
+            Q(**{f"{indicator}__isnull": True}) & _criterion_sector_q(departments, criterion)
+        )
+    elif indicator is not None:
+        q = _indicator_sector_q(departments, indicator)
+    else:
+        assert criterion is not None
+        q = _criterion_sector_q(departments, criterion)
+    unbound = Q(**{f"{lookup}__isnull": True for lookup in (indicator, criterion) if lookup})
     for owner in owners:
-        q |= Q(**{f"{criterion}__isnull": True, f"{owner}__in": departments})
+        q |= unbound & Q(**{f"{owner}__in": departments})
     return q
 
 
 def limit_to_sectors(
-    queryset: QuerySet[_M], departments: set[str] | None, criterion: str = "indicator__criterion"
+    queryset: QuerySet[_M],
+    departments: set[str] | None,
+    criterion: str | None = None,
+    *,
+    indicator: str = "indicator",
 ) -> QuerySet[_M]:
-    """`queryset` narrowed to the criteria of `departments` (from `sector_departments`; None: all of it).
+    """`queryset` narrowed to the sectors of `departments` (from `sector_departments`; None: all of it).
 
-    `criterion` is the lookup from the queryset's rows to their criterion ("" for a queryset of criteria).
-    Every page and export a department reads (report, history, commune page, dashboards, long export)
-    narrows its criteria and sub-criteria here.
+    Rows tied to a sub-criterion name the lookup to it in `indicator` ("indicator", the default; "" for a
+    queryset of sub-criteria); rows tied only to a criterion name the lookup to it in `criterion` ("" for
+    a queryset of criteria), see `sector_q`. Every page and export a department reads (report, history,
+    commune page, dashboards, long export) narrows its criteria and sub-criteria here.
     """
     if departments is None:
         return queryset
-    field = f"{criterion}__responsible_department__in" if criterion else "responsible_department__in"
-    return queryset.filter(**{field: departments})
+    if criterion is not None:
+        return queryset.filter(sector_q(departments, criterion=criterion))
+    return queryset.filter(sector_q(departments, indicator=indicator))
 
 
 def roles_at(user: User | AnonymousUser, unit: AdministrativeUnit, *, acting: bool = False) -> set[str]:

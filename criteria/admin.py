@@ -25,8 +25,9 @@ class IndicatorTargetInline(admin.TabularInline):
 
 @admin.register(Indicator)
 class IndicatorAdmin(SimpleHistoryAdmin):
-    list_display = ("code", "name", "kind", "unit", "criteria_set")
+    list_display = ("code", "name", "kind", "unit", "criteria_set", "responsible_department")
     list_filter = ("criteria_set", "kind")
+    list_editable = ("responsible_department",)
     search_fields = ("code", "name")
     inlines = [IndicatorTargetInline]
 

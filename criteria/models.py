@@ -141,6 +141,8 @@ class Indicator(models.Model):
     kind = models.CharField(_("loại"), max_length=20, choices=IndicatorKind.choices)
     unit = models.CharField(_("đơn vị tính"), max_length=60, blank=True)
     position = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+    # Empty: the criterion's (a criterion such as "Văn hóa, giáo dục, y tế" spans several departments).
+    responsible_department = models.CharField(_("phòng, ngành phụ trách"), max_length=200, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -153,6 +155,11 @@ class Indicator(models.Model):
 
     def __str__(self):
         return f"{self.code}. {self.name}"
+
+    @property
+    def department(self):
+        """The department the sub-criterion belongs to: its own, else its criterion's (communes.access)."""
+        return self.responsible_department or self.criterion.responsible_department
 
     @property
     def has_threshold(self):

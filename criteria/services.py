@@ -74,6 +74,7 @@ class ParsedIndicator:
     name: str
     kind: str
     unit: str
+    department: str = ""  # its first row's
     targets: dict = field(default_factory=dict)  # zone -> (target_text, threshold)
 
 
@@ -182,7 +183,9 @@ def _add_indicator(
     code = row["indicator_code"]
     indicator = indicators.get(code)
     if indicator is None:
-        indicator = ParsedIndicator(line, code, row["indicator_name"], row["kind"], row["unit"])
+        indicator = ParsedIndicator(
+            line, code, row["indicator_name"], row["kind"], row["unit"], row["responsible_department"]
+        )
         indicators[code] = indicator
         criterion.indicators.append(indicator)
     threshold = parse_decimal(row["threshold"])
@@ -260,6 +263,7 @@ def _write_criteria_set(
                     "kind": item.kind,
                     "unit": item.unit,
                     "position": position,
+                    "responsible_department": item.department,
                 },
             )
             kept_indicators.append(indicator.pk)

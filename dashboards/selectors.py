@@ -295,12 +295,14 @@ def commune_page(commune: AdministrativeUnit, *, departments: set[str] | None = 
     }
 
 
-def criterion_page(data: Overview, criterion: Criterion) -> dict[str, Any]:
+def criterion_page(data: Overview, criterion: Criterion, departments: set[str] | None = None) -> dict[str, Any]:
     """For one criterion of the overview's set: each commune's status, and every numeric sub-criterion's
-    values vs target."""
+    values vs target (for a department, see access.sector_departments, its own sub-criteria only)."""
     reports = [row.report for row in data.rows if row.shows_numbers]
     statuses = (
-        IndicatorStatus.objects.filter(report__in=reports, indicator__criterion=criterion)
+        access.limit_to_sectors(
+            IndicatorStatus.objects.filter(report__in=reports, indicator__criterion=criterion), departments
+        )
         .select_related("indicator", "report")
         .prefetch_related(Prefetch("indicator__targets", queryset=IndicatorTarget.objects.all()))
         .order_by("indicator__position")

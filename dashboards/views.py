@@ -238,7 +238,8 @@ def dashboard_criterion(request, code, number):
     unit = _dashboard_unit(request, code)
     period = period_from_query(request.GET)
     overview = selectors.overview(unit, period, set_code=_set_code(request))
-    criteria = selectors.criteria_of(overview, access.sector_departments(request.user, unit))
+    departments = access.sector_departments(request.user, unit)
+    criteria = selectors.criteria_of(overview, departments)
     criterion = next((c for c in criteria if c.number == number), None)
     if criterion is None and "set" in request.GET and criteria:
         # The switcher asked for another set, whose numbers are its own: start at its first criterion.
@@ -247,7 +248,7 @@ def dashboard_criterion(request, code, number):
         )
     if criterion is None:
         raise Http404  # no such criterion, or one of another department's sector
-    data = selectors.criterion_page(overview, criterion)
+    data = selectors.criterion_page(overview, criterion, departments)
     fmt = _export_format(request)
     if fmt:
         labels = {True: _("Đạt"), False: _("Chưa đạt"), None: _("Chưa báo cáo")}

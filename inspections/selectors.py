@@ -23,12 +23,14 @@ OPEN_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 
 
 def action_sector(departments: Iterable[str]) -> Q:
-    """Tasks in the departments' sectors: by criterion, or by owner when a task has none (access docstring)."""
-    return access.sector_q(departments, criterion="criterion", owners=("owner_department", "owner_name"))
+    """Tasks in the departments' sectors: by sub-criterion, else by criterion, else by owner (access docstring)."""
+    return access.sector_q(
+        departments, criterion="criterion", indicator="indicator", owners=("owner_department", "owner_name")
+    )
 
 
 def finding_sector(departments: Iterable[str]) -> Q:
-    return access.sector_q(departments, criterion="indicator__criterion")
+    return access.sector_q(departments, indicator="indicator")
 
 
 def _in_sectors(
@@ -92,13 +94,13 @@ def get_in_inspection_scope(
     pk: int,
     action: str = "unit.view",
     path: str = "inspection__commune",
-    criterion: str | None = None,
+    indicator: str | None = None,
 ) -> _M:
     """An object hanging below an inspection (visit, finding, photo), scoped like the inspection.
 
-    An object about one criterion (a finding, a photo) names the lookup to it in `criterion`: a
+    An object about one sub-criterion (a finding, a photo) names the lookup to it in `indicator`: a
     department gets a 404 for one of another sector."""
-    sector = None if criterion is None else (lambda departments: access.sector_q(departments, criterion=criterion))
+    sector = None if indicator is None else (lambda departments: access.sector_q(departments, indicator=indicator))
     obj = access.scope_by_unit(queryset, user, unit_field=path, sector=sector).filter(pk=pk).first()
     if obj is None:
         raise Http404

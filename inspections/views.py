@@ -177,7 +177,7 @@ def _finding(user, pk, action="unit.view"):
         pk,
         action,
         path="visit__inspection__commune",
-        criterion="indicator__criterion",
+        indicator="indicator",
     )
 
 
@@ -243,7 +243,7 @@ def photo_file(request, pk, variant):
         Photo.objects.select_related("finding__visit__inspection__commune"),
         pk,
         path="finding__visit__inspection__commune",
-        criterion="finding__indicator__criterion",
+        indicator="finding__indicator",
     )
     stored = photo.display if variant == "display" else photo.original
     try:

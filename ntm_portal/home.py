@@ -1,11 +1,12 @@
 """What each role sees first after signing in."""
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from communes import access
 from communes.models import Role
 from communes.selectors import existing_between_q
-from criteria.models import Criterion
+from criteria.models import Criterion, Indicator
 from criteria.selectors import active_set_for, enrolments_for
 from inspections.selectors import actions_of_commune
 from reports.models import MonthlyReport
@@ -66,10 +67,12 @@ def home_context(user):
     elif role == Role.DEPARTMENT:
         departments = {m.department for m in access.memberships_of(user) if m.role == Role.DEPARTMENT}
         criteria_set = active_set_for(user)
+        # The criteria where the department has a sub-criterion, each with its own sub-criteria only.
+        own_indicators = access.limit_to_sectors(Indicator.objects.all(), departments, indicator="")
         context["department_criteria"] = (
-            Criterion.objects.filter(
-                criteria_set=criteria_set, responsible_department__in=departments
-            ).prefetch_related("indicators")
+            access.limit_to_sectors(Criterion.objects.filter(criteria_set=criteria_set), departments, criterion="")
+            .order_by("number")
+            .prefetch_related(Prefetch("indicators", queryset=own_indicators))
             if criteria_set
             else []
         )

@@ -270,9 +270,11 @@ def latest_report(commune: AdministrativeUnit) -> MonthlyReport | None:
     )
 
 
-def unmet_criteria(report: MonthlyReport) -> list[Criterion]:
-    """Criteria of the report with at least one sub-criterion not met (or not answered)."""
+def unmet_criteria(report: MonthlyReport, departments: set[str] | None = None) -> list[Criterion]:
+    """Criteria of the report with at least one sub-criterion not met (or not answered); for a department
+    (`departments`, see access.sector_departments) one of its own sub-criteria."""
     statuses = IndicatorStatus.objects.filter(report=report).select_related("indicator__criterion")
+    statuses = access.limit_to_sectors(statuses, departments)
     unmet = {}
     for status in statuses:
         if status.met is not True:

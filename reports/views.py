@@ -209,8 +209,8 @@ def evidence_download(request, pk):
         pk=pk,
     )
     departments = access.sector_departments(request.user, evidence.status.report.commune)
-    if departments is not None and evidence.status.indicator.criterion.responsible_department not in departments:
-        raise Http404  # a department sees the evidence of its own criteria only
+    if departments is not None and evidence.status.indicator.department not in departments:
+        raise Http404  # a department sees the evidence of its own sub-criteria only
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:

@@ -46,7 +46,7 @@ def action_plan(request, code):
             messages.success(request, _("Đã thêm nhiệm vụ vào kế hoạch."))
             return redirect("reports:action_plan", code=commune.code)
         messages.error(request, _("Chưa thêm được nhiệm vụ: hãy sửa các ô được đánh dấu đỏ."))
-    unmet = unmet_criteria(report) if report else []
+    unmet = unmet_criteria(report, departments) if report else []
     return render(
         request,
         "reports/action_plan.html",
@@ -54,7 +54,7 @@ def action_plan(request, code):
             "commune": commune,
             "report": report,
             "actions": actions_of_commune(commune, departments=departments),
-            "unmet": [c for c in unmet if departments is None or c.responsible_department in departments],
+            "unmet": unmet,
             "form": form,
             "can_edit": can_edit,
             "today": timezone.localdate(),

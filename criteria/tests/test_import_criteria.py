@@ -239,3 +239,25 @@ def test_the_shipped_national_sets_carry_their_dates(db):
     dates = dict(CriteriaSet.objects.values_list("code", "effective_from"))
     assert dates["qd51-2025-xa-ntm"] == dates["minh-hoa-qd51-10-47"] == datetime.date(2026, 2, 15)
     assert CriteriaSet.objects.get(code="qd318-2022-xa-ntm").effective_until == datetime.date(2026, 2, 14)
+
+
+@pytest.mark.parametrize("encode", [csv_bytes, xlsx_bytes], ids=["csv", "xlsx"])
+def test_each_row_s_department_is_stored_on_its_sub_criterion(db, encode):
+    """Issue 17: "5. Văn hóa, giáo dục, y tế" spans several departments; the criterion keeps its first row's."""
+    rows = [
+        HEADER,
+        ["5", "Văn hóa, giáo dục, y tế", "", "5.1", "Nhà văn hóa", "yes_no", "", "", "", "", "Sở Văn hóa"],
+        ["5", "Văn hóa, giáo dục, y tế", "", "5.2", "Trường học", "yes_no", "", "", "", "", "Sở Giáo dục và Đào tạo"],
+        ["5", "Văn hóa, giáo dục, y tế", "", "5.3", "Bảo hiểm y tế", "percent_min", "%", "", "95", "Vùng 1", "Sở Y tế"],
+        ["5", "Văn hóa, giáo dục, y tế", "", "5.3", "Bảo hiểm y tế", "percent_min", "%", "", "90", "Vùng 2", "Sở Y tế"],
+        ["5", "Văn hóa, giáo dục, y tế", "", "5.4", "Khác", "yes_no", "", "", "", "", ""],
+    ]
+    criteria_set = do_import(encode(rows))
+    assert criteria_set.criteria.get().responsible_department == "Sở Văn hóa"
+    departments = dict(criteria_set.indicators.values_list("code", "responsible_department"))
+    assert departments == {"5.1": "Sở Văn hóa", "5.2": "Sở Giáo dục và Đào tạo", "5.3": "Sở Y tế", "5.4": ""}
+    assert Indicator.objects.get(code="5.4").department == "Sở Văn hóa"  # none named: the criterion's
+
+    rows[2][-1] = "Sở Y tế"  # a file imported again moves a sub-criterion to another department
+    do_import(encode(rows))
+    assert Indicator.objects.get(criteria_set=criteria_set, code="5.2").responsible_department == "Sở Y tế"

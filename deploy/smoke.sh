@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the real stack: gunicorn, a Celery worker and beat on PostgreSQL and Redis.
-# Starts everything it needs, checks /healthz, submits a report over HTTP as xa_xuantruong, sees the
-# worker mail the office and render minutes; then stops Redis, submits a second report (as xa_xuanhoa:
-# it must succeed), starts Redis again, runs the outbox sweep and sees that mail delivered too. Stops
+# Starts everything it needs, checks /healthz, submits this month's report over HTTP as xa_thoxuan (the
+# commune after the 2025 reform), sees the worker mail the province office (vpdp_thanhhoa) and render
+# minutes; then stops Redis, submits a second report (as xa_xuanhoa, now of Xã Xuân Giang: it must succeed), starts Redis again, runs the outbox sweep and sees that mail delivered too. Stops
 # every process it started by its pid.
 # Needs PostgreSQL running and redis-server installed: it runs its own Redis on a spare port
 # (SMOKE_REDIS_PORT, 6392 by default) so that it may stop it; uses the python of .venv.
@@ -78,12 +78,12 @@ grep -q '"status": "ok"' "$work/health.json" && grep -q '"vendor": "postgresql"'
   && grep -q '"mode": "broker"' "$work/health.json"
 echo "healthz: $(cat "$work/health.json")"
 
-report_url=$($PY deploy/smoke_client.py "http://127.0.0.1:$PORT" xa_xuantruong ntm-demo-2021)
+report_url=$($PY deploy/smoke_client.py "http://127.0.0.1:$PORT" xa_thoxuan ntm-demo-2021)
 echo "submitted: $report_url"
 
 # The worker mails the office ("... đã nộp báo cáo tháng ...") and renders the seeded minutes.
 for _ in $(seq 1 120); do
-  if grep -rqs "vpdp_thoxuan@ntm-thoxuan.example" "$work/mail" && grep -rqs "=C4=91=C3=A3 n=E1=BB=99p\|đã nộp" "$work/mail" \
+  if grep -rqs "vpdp_thanhhoa@ntm-thoxuan.example" "$work/mail" && grep -rqs "=C4=91=C3=A3 n=E1=BB=99p\|đã nộp" "$work/mail" \
      && [ "$($PY manage.py shell -v 0 -c 'from meetings.models import Meeting; print(Meeting.objects.filter(pdf_state="ready").count())' 2>/dev/null)" -ge 1 ]; then
     ok=1; break
   fi
@@ -97,10 +97,10 @@ echo "office notified, minutes rendered ($pdf); beat running"
 
 # The broker goes away during a submission: the report is submitted all the same (no 500), its mail
 # waits in the outbox and goes out once Redis is back and the sweep has handed it over (exactly once).
-office_mails() { grep -rls "vpdp_thoxuan@ntm-thoxuan.example" "$work/mail" | wc -l; }
+office_mails() { grep -rls "vpdp_thanhhoa@ntm-thoxuan.example" "$work/mail" | wc -l; }
 mailed_to_office() {  # how many of the office's notifications about the report at path $1 were mailed
   $PY manage.py shell -v 0 -c "from notifications.models import Notification
-print(Notification.objects.filter(user__username='vpdp_thoxuan', url='$1').exclude(emailed_at=None).count())" \
+print(Notification.objects.filter(user__username='vpdp_thanhhoa', url='$1').exclude(emailed_at=None).count())" \
     2>/dev/null
 }
 before=$(office_mails)

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from communes import access
 from communes.models import AdministrativeUnit, Role
+from core.testing import close_response
 from criteria.models import Criterion, Indicator
 from ntm_portal.demo import make_member
 from reports.models import EvidenceFile, IndicatorStatus, MonthlyReport
@@ -71,8 +72,7 @@ def test_each_department_downloads_only_its_sub_criteria_s_evidence(shared, user
         for code, file in evidence.items():
             response = client.get(reverse("reports:evidence_download", args=[file.pk]))
             assert response.status_code == (200 if code in OWN[department] else 404)
-            if response.status_code == 200:
-                response.close()
+            close_response(response)  # not response.close(): that would close the test's database connection
 
 
 def test_commune_page_matrix_and_long_export_split_the_criterion(shared):

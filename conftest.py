@@ -129,7 +129,7 @@ def seed_demo_slice():
 
     from communes.services import units_import
     from core.testing import csv_bytes
-    from criteria.services import criteria_set_import
+    from criteria.reference import shipped_set_import
     from ntm_portal.demo import DEMO_SET_CODE, DISTRICT_CODE, seed
 
     root = Path(__file__).resolve().parent
@@ -137,15 +137,7 @@ def seed_demo_slice():
         rows = list(csv.reader(units))
     keep = [rows[0]] + [r for r in rows[1:] if r[0] in ("38", DISTRICT_CODE) or r[3] == DISTRICT_CODE]
     units_import(csv_bytes(keep))
-    with open(root / "criteria/data/sets.csv", encoding="utf-8") as manifest:
-        entry = next(e for e in csv.DictReader(manifest) if e["code"] == DEMO_SET_CODE)
-    criteria_set_import(
-        root / "criteria/data" / entry["file"],
-        code=entry["code"],
-        name=entry["name"],
-        legal_basis=entry["legal_basis"],
-        level=entry["level"],
-    )
+    shipped_set_import(DEMO_SET_CODE)
     seed(reports=False, reform=False)
 
 
@@ -215,28 +207,17 @@ REFORM_TODAY = "2026-12-01T09:00:00+07:00"
 def demo_reform(demo_reports):
     """`demo_reports` and the reform: Thọ Xuân's communes merged on 1/7/2025 into five communes under the
     province, which report on the 2026–2030 illustrative set from 02/2026 to 11/2026."""
-    import csv
     import datetime
-    from pathlib import Path
 
     import time_machine
 
     from criteria.models import CriteriaSet
-    from criteria.services import criteria_set_import
+    from criteria.reference import shipped_set_import
     from ntm_portal.demo import REFORM_SET_CODE, seed_reform
 
-    root = Path(__file__).resolve().parent
     with time_machine.travel(datetime.datetime.fromisoformat(REFORM_TODAY), tick=True):
         if not CriteriaSet.objects.filter(code=REFORM_SET_CODE).exists():
-            with open(root / "criteria/data/sets.csv", encoding="utf-8") as manifest:
-                entry = next(e for e in csv.DictReader(manifest) if e["code"] == REFORM_SET_CODE)
-            criteria_set_import(
-                root / "criteria/data" / entry["file"],
-                code=entry["code"],
-                name=entry["name"],
-                legal_basis=entry["legal_basis"],
-                level=entry["level"],
-            )
+            shipped_set_import(REFORM_SET_CODE)
         seed_reform()
         yield
 

@@ -60,3 +60,23 @@ def fast_settings(media_root):
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
     }
+
+
+def migrate_to(targets: list[tuple[str, str | None]]) -> Any:
+    """Migrate the test database to `targets` (for migration tests, in a transactional test); the models
+    as the database now has them (every applied migration: the apps not named stay where they are)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets)
+    executor.loader.build_graph()
+    return executor.loader.project_state(list(executor.loader.applied_migrations)).apps
+
+
+def migrate_to_latest() -> Any:
+    """Back to every app's latest migration (a migration test's `finally`: the next tests need every table)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    return migrate_to(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -5,23 +5,11 @@ import datetime
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from core.testing import migrate_to, migrate_to_latest
+
 BEFORE_SPLIT = [("reports", "0006_outbox"), ("core", None), ("meetings", None), ("notifications", None)]
-
-
-def migrate(targets):
-    """Migrate to `targets`; the models as the database now has them (every applied migration)."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    return executor.loader.project_state(list(executor.loader.applied_migrations)).apps
-
-
-def latest():
-    executor = MigrationExecutor(connection)
-    return executor.loader.graph.leaf_nodes()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -29,11 +17,11 @@ def test_rows_written_before_the_split_are_there_after_it():
     try:
         _check_the_split()
     finally:  # the next tests need every table, whatever happened here
-        migrate(latest())
+        migrate_to_latest()
 
 
 def _check_the_split():
-    old = migrate(BEFORE_SPLIT)
+    old = migrate_to(BEFORE_SPLIT)
     unit = old.get_model("communes", "AdministrativeUnit").objects.create(
         code="99001", name="Xã Trước Tách", level="commune", path="99001/"
     )
@@ -78,7 +66,7 @@ def _check_the_split():
         task="reports.tasks.send_notification_email", object_id=notification.pk, requested_at=requested
     )
 
-    migrate(latest())
+    migrate_to_latest()
 
     from core.models import OutboxEntry
     from meetings.models import Meeting

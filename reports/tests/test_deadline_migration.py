@@ -5,20 +5,12 @@ import datetime
 import zoneinfo
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from core.testing import migrate_to, migrate_to_latest
 
 HCM = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 BEFORE = [("reports", "0007_move_to_new_apps")]
 AFTER = [("reports", "0008_period_deadlines")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    # The models as the database has them: the other apps stay at their latest migrations.
-    return executor.loader.project_state(list(executor.loader.applied_migrations)).apps
 
 
 @pytest.mark.django_db(transaction=True)
@@ -26,12 +18,11 @@ def test_a_moved_period_deadline_becomes_the_top_unit_s():
     try:
         _check_the_migration()
     finally:  # the next tests need every table, whatever happened here
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_latest()
 
 
 def _check_the_migration():
-    old = migrate(BEFORE)
+    old = migrate_to(BEFORE)
     units = old.get_model("communes", "AdministrativeUnit").objects
     province = units.create(code="98", name="Tỉnh Cũ", level="province", path="98/")
     units.create(code="981", name="Huyện Cũ", level="district", path="98/981/", parent=province)
@@ -40,7 +31,7 @@ def _check_the_migration():
         year=2021, month=4, deadline=datetime.datetime(2021, 4, 28, 17, 0, tzinfo=HCM), deadline_note="Nghỉ lễ"
     )
     kept = periods.create(year=2021, month=5, deadline=datetime.datetime(2021, 5, 25, 23, 59, 59, tzinfo=HCM))
-    new = migrate(AFTER)
+    new = migrate_to(AFTER)
     rows = new.get_model("reports", "PeriodDeadline").objects
     row = rows.get()
     assert (row.period_id, row.unit_id, row.reason) == (moved.pk, province.pk, "Nghỉ lễ")

@@ -83,6 +83,8 @@ ACTIONS = {
     "action.reschedule": frozenset({Role.INSPECTOR, Role.OFFICE}),
     # Set or move the reporting deadline of the communes of one's own unit (see `deadline_unit_or_404`).
     "deadline.set": frozenset({Role.OFFICE}),
+    # The office's self-service (office app): people, enrolments, imports of the units it coordinates.
+    "office.manage": frozenset({Role.OFFICE}),
 }
 
 # What an ended membership still allows: reading. Every other action needs a current membership.

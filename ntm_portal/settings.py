@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "reports",
     "meetings",
     "dashboards",
+    "office",
     "ntm_portal",
 ]
 

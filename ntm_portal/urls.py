@@ -24,6 +24,7 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("notifications/", include("notifications.urls")),
     path("inspections/", include("inspections.urls")),
+    path("office/", include("office.urls")),
     path("admin/", admin.site.urls),
     # Addresses from before `reports` was split (bookmarks, links in old mails) lead to the same pages.
     re_path(r"^reports/dashboard/(?P<rest>.*)$", views.moved_to("/dashboards/"), name="moved_dashboard"),

@@ -23,6 +23,7 @@ MAY_IMPORT = {
     "reports": {"inspections", "criteria", "communes", "notifications", "core"},
     "meetings": {"reports", "inspections", "criteria", "communes", "notifications", "core"},
     "dashboards": {"reports", "inspections", "criteria", "communes", "notifications", "core"},
+    "office": {"reports", "inspections", "criteria", "communes", "notifications", "core"},
 }
 APPS = set(MAY_IMPORT) | {"ntm_portal"}
 

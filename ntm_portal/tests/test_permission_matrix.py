@@ -96,6 +96,11 @@ REVIEW_302 = "403   404   302   404   403   403   403"
 OFFICES_200 = "403   403   200   200   403   403   403"
 OFFICES_302 = "403   403   302   302   403   403   403"
 OFFICES_400 = "403   403   400   400   403   403   403"
+# A person holding a role at Xuân Trường: its district's office manages them; the other district's does
+# not see them (404); no other role manages people (403).
+PERSON_200 = "403   403   200   404   403   403   403"
+PERSON_302 = "403   403   302   404   403   403   403"
+PERSON_400 = "403   403   400   404   403   403   403"
 # Dashboards of district 395 (dashboard.view): officials have no dashboard at all (403);
 # the other district's office has one, but not this one (404).
 DASHBOARD_200 = "403   403   200   404   200   200   200"
@@ -199,6 +204,29 @@ MATRIX = {
     # and the inspector may only verify (POST "verify"), so a plain answer from them is a 403.
     "inspections:action_detail": row(SECTOR_200, "400 404 403 404 403 404 403", pk="action"),
     "inspections:action_evidence": row(SECTOR_200, ALL_405, pk="action"),  # the task has an evidence file
+    # --- office (the coordination office's self-service, office.manage) ---
+    # Any coordination office has its own pages (the other district's office sees its own people and
+    # communes); every other role gets a 403. Empty POSTs: the form again with its errors (400).
+    "office:home": row(OFFICES_200, ALL_405),
+    "office:person_list": row(OFFICES_200, ALL_405),
+    "office:person_add": row(OFFICES_200, OFFICES_400),
+    # Xuân Trường's official: the other district's office never sees an account holding roles only
+    # outside its units (404).
+    "office:person_detail": row(PERSON_200, ALL_405, pk="person"),
+    "office:person_edit": row(PERSON_200, PERSON_400, pk="person"),
+    "office:role_add": row(PERSON_200, PERSON_400, pk="person"),
+    "office:role_edit": row(PERSON_200, PERSON_400, pk="person", membership="membership"),
+    "office:person_active": row(ALL_405, PERSON_400, pk="person"),
+    "office:person_send_link": row(ALL_405, PERSON_302, pk="person"),
+    "office:enrolment_list": row(OFFICES_200, ALL_405),
+    "office:enrolment_change": row(ALL_405, OFFICES_400),
+    # Imports (unit and criteria files) are for the top office of a province only: a district's office
+    # gets a 403 like every other role (the province office's own cases: office/tests/test_imports.py).
+    "office:import_list": row(same("403"), same("403")),
+    "office:import_new": row(same("403"), same("403"), kind="import_kind"),
+    "office:import_detail": row(same("403"), same("403"), pk="import"),
+    "office:import_apply": row(same("403"), same("403"), pk="import"),
+    "office:import_file": row(same("403"), same("403"), pk="import"),
     # Addresses from before `reports` was split: a permanent redirect for everyone (the new page decides).
     "moved_dashboard": row(same("301"), same("308"), anonymous=("301", "308"), rest="district"),
     "moved_commune": row(same("301"), same("308"), anonymous=("301", "308"), rest="commune"),
@@ -217,6 +245,8 @@ ROW_ACTIONS = {
     "meetings:meeting_detail": ("get", "meeting.view"),
     "meetings:meeting_edit": ("post", "meeting.edit"),
     "reports:period_deadline": ("get", "deadline.set"),
+    "office:person_detail": ("get", "office.manage"),
+    "office:enrolment_list": ("get", "office.manage"),
 }
 
 
@@ -286,6 +316,7 @@ def build_world():
     from inspections.models import ActionItem, Inspection
     from meetings.models import Meeting, MinutesState
     from ntm_portal.demo import DEMO_SET_CODE, XUAN_TRUONG_CODE, make_member, seed_inspection, seed_meeting
+    from office.models import ImportKind, ImportRecord, ImportStatus
     from reports.models import EvidenceFile, MonthlyReport, ReportingPeriod
 
     seed_inspection()
@@ -329,6 +360,15 @@ def build_world():
     Meeting.objects.filter(pk=meeting.pk).update(pdf=pdf_name, pdf_state=MinutesState.READY)
 
     assert finding.photos.exists()
+    province_office = make_member("vpdp_tinh", Role.OFFICE, province)
+    import_record = ImportRecord.objects.create(
+        kind=ImportKind.UNITS,
+        unit=province,
+        file=ContentFile(b"code,name,level,parent_code\n", name="don-vi.csv"),
+        original_name="don-vi.csv",
+        status=ImportStatus.PREVIEWED,
+        uploaded_by=province_office,
+    )
     return {
         "commune": commune.code,
         "district": commune.parent.code,
@@ -346,6 +386,10 @@ def build_world():
         "photo": finding.photos.order_by("pk").first().pk,
         "action": action.pk,
         "meeting": meeting.pk,
+        "person": official.pk,
+        "membership": official.memberships.get(unit=commune).pk,
+        "import_kind": "units",
+        "import": import_record.pk,
     }
 
 

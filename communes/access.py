@@ -39,6 +39,7 @@ session's directive) is the inspector's or the office's to move; the commune mov
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -425,3 +426,55 @@ def deadline_unit_or_404(user: User | AnonymousUser, code: str) -> Administrativ
     if not user.is_superuser and unit.pk not in {u.pk for u in deadline_units(user)}:
         raise PermissionDenied
     return unit
+
+
+# --- People (office app): who may give a role at a unit, and manage an account ---------------------
+
+
+def office_units(user: User | AnonymousUser) -> list[AdministrativeUnit]:
+    """The units where the user acts as a coordination office; anyone else gets 403 ("office.manage")."""
+    return units_with_role_or_403(user, Role.OFFICE)
+
+
+def _has_office_above(unit: AdministrativeUnit, today: datetime.date) -> bool:
+    codes = [code for code in unit.path.split("/")[:-2] if code]
+    return (
+        Membership.objects.filter(role=Role.OFFICE, unit__code__in=codes)
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .exists()
+    )
+
+
+def may_grant_at(user: User | AnonymousUser, unit: AdministrativeUnit) -> bool:
+    """An office gives roles at the units below its own; at its own unit only when it is the top office
+    of that unit (no office above it, e.g. the province's), never above or beside it. A unit that has
+    ended gets no new roles."""
+    today = timezone.localdate()
+    if unit.valid_until is not None and unit.valid_until < today:
+        return False
+    for office in units_with_role(user, Role.OFFICE):
+        if unit.path.startswith(office.path) and unit.pk != office.pk:
+            return True
+        if unit.pk == office.pk and not _has_office_above(unit, today):
+            return True
+    return False
+
+
+def may_manage_person(user: User | AnonymousUser, memberships: Iterable[Membership]) -> bool:
+    """Whether the user may change a person's account (contact details, active or not, a set-password
+    link): only when every role the person holds and has not ended is one the user could have given.
+    An office never takes over the account of a peer, of someone above it or of someone it does not reach
+    (a changed email address would receive that person's password link)."""
+    today = timezone.localdate()
+    current = [m for m in memberships if not m.has_ended(today)]
+    return all(may_grant_at(user, m.unit) for m in current)
+
+
+def people_reach_q(user: User | AnonymousUser, prefix: str = "memberships__") -> Q:
+    """The accounts an office sees: those holding (or having held) a role at one of its units or below.
+    Accounts holding roles only elsewhere are not seen."""
+    q = Q(pk__in=[])
+    for office in units_with_role(user, Role.OFFICE):
+        q |= Q(**{f"{prefix}unit__path__startswith": office.path})
+    return q

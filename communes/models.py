@@ -228,6 +228,7 @@ class Profile(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("người dùng"), on_delete=models.CASCADE, related_name="profile"
     )
     language = models.CharField(_("ngôn ngữ"), max_length=10, choices=settings.LANGUAGES, default="vi")
+    phone = models.CharField(_("số điện thoại"), max_length=20, blank=True)
 
     class Meta:
         verbose_name = _("hồ sơ người dùng")

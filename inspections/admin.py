@@ -1,11 +1,12 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from core.admin import ViewOnlyHistoryAdmin
 
 from .models import ActionItem
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(SimpleHistoryAdmin):
+class ActionItemAdmin(ViewOnlyHistoryAdmin):
     list_display = ("title", "commune", "criterion", "owner_name", "due_date", "status", "source")
     list_filter = ("status", "source")
     search_fields = ("title", "owner_name", "commune__name")

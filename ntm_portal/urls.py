@@ -33,5 +33,13 @@ urlpatterns = [
     re_path(r"^reports/notifications/(?P<rest>.*)$", views.moved_to("/notifications/"), name="moved_notifications"),
 ]
 
+
+def _superusers_only(request):
+    """The Django admin is for superusers (operators); offices manage people, enrolments and imports on
+    the portal's own pages (office app), which apply its rules."""
+    return request.user.is_active and request.user.is_superuser
+
+
+admin.site.has_permission = _superusers_only
 admin.site.site_header = "Cổng thông tin Nông thôn mới"
 admin.site.site_title = "Quản trị Cổng NTM"

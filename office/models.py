@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from communes.models import AdministrativeUnit
+from communes.models import AdministrativeUnit, Role
 
 
 class ChangeKind(models.TextChoices):
@@ -51,6 +51,10 @@ class AccountChange(models.Model):
 
     def __str__(self):
         return f"{self.person} · {self.get_kind_display()} · {self.at:%d/%m/%Y %H:%M}"
+
+    @property
+    def text(self) -> str:
+        return describe_change(self)
 
 
 class ImportKind(models.TextChoices):
@@ -108,3 +112,47 @@ class ImportRecord(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.original_name} · {self.get_status_display()}"
+
+
+FIELD_LABELS = {
+    "first_name": _("Tên"),
+    "last_name": _("Họ và tên đệm"),
+    "email": _("Email"),
+    "phone": _("Số điện thoại"),
+    "position": _("Chức vụ"),
+    "department": _("Phòng, ngành"),
+    "valid_from": _("Hiệu lực từ"),
+    "valid_until": _("Hiệu lực đến"),
+}
+
+
+def _shown(value):
+    """A stored value as people read it: dates dd/mm/yyyy, nothing as a dash."""
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return f"{value[8:10]}/{value[5:7]}/{value[0:4]}"
+    return str(value)
+
+
+def describe_change(change: AccountChange) -> str:
+    """What the change did, in words (the person's page): the role and unit, each field before → after."""
+    details = change.details
+    parts = []
+    if details.get("role") in Role.values:
+        parts.append(_("%(role)s tại %(unit)s") % {"role": Role(details["role"]).label, "unit": change.unit})
+    if change.kind == ChangeKind.ROLE_GRANTED:
+        parts.append(_("từ %(day)s") % {"day": _shown(details.get("valid_from"))})
+        if details.get("valid_until"):
+            parts.append(_("đến %(day)s") % {"day": _shown(details["valid_until"])})
+        if details.get("position"):
+            parts.append(str(details["position"]))
+    if change.kind == ChangeKind.CREATED:
+        parts.append(_("tên đăng nhập %(username)s") % {"username": details.get("username", "")})
+    for field, (before, after) in details.get("changed", {}).items():
+        label = FIELD_LABELS.get(field, field)
+        parts.append(f"{label}: {_shown(before)} → {_shown(after)}")
+    if change.kind == ChangeKind.LINK_SENT:
+        parts.append(_("tới %(email)s") % {"email": details.get("email", "")})
+        parts.append(_("đã gửi") if change.mailed_at else _("đang chờ gửi"))
+    return "; ".join(str(p) for p in parts)

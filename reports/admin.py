@@ -1,6 +1,7 @@
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
+
+from core.admin import ViewOnlyHistoryAdmin
 
 from .models import EvidenceFile, IndicatorStatus, MonthlyReport, PeriodDeadline, ReportEvent, ReportingPeriod
 
@@ -11,33 +12,6 @@ class ReportingPeriodAdmin(SimpleHistoryAdmin):
     # The default deadline (the 25th) stays as created: deadlines move only through the period page
     # (PeriodDeadline, set by a coordination office with a reason).
     readonly_fields = ("deadline",)
-
-
-class ViewOnlyHistoryAdmin(SimpleHistoryAdmin):
-    """Viewing only, for the rows the reporting workflow writes (status, answers, derived results).
-
-    Changes go through the portal's services, which check the workflow, keep the summary in step and
-    record who did what; an admin edit would bypass all three. Derived data that drifted is put right
-    with `manage.py recompute_summaries`.
-    """
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.get_fields() if f.concrete and not f.primary_key]
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        # django-simple-history saves a POST to this page (a revert) after checking only the view permission.
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ReportEventInline(admin.TabularInline):
@@ -69,7 +43,7 @@ class IndicatorStatusAdmin(ViewOnlyHistoryAdmin):
 
 
 @admin.register(EvidenceFile)
-class EvidenceFileAdmin(SimpleHistoryAdmin):
+class EvidenceFileAdmin(ViewOnlyHistoryAdmin):
     list_display = ("original_name", "kind", "size", "uploaded_by", "uploaded_at")
     raw_id_fields = ("status",)
 

@@ -25,9 +25,23 @@ def submitted(filled, users):
     return services.report_submit(report=filled, user=users["xa_xuantruong"])
 
 
-@pytest.mark.parametrize("who", ["staff", "superuser"])
-def test_the_admin_shows_a_report_but_cannot_change_it(submitted, request, client_for, who):
-    client = client_for(request.getfixturevalue(who))
+@pytest.mark.parametrize("who", ["staff", "office"])
+def test_the_admin_is_for_superusers_only(submitted, request, client_for, users, who):
+    """Staff with every permission of the app, or a coordination office: the admin sends them to its login."""
+    user = users["vpdp_thoxuan"] if who == "office" else request.getfixturevalue(who)
+    client = client_for(user)
+    for url in (
+        reverse("admin:index"),
+        reverse("admin:reports_monthlyreport_change", args=[submitted.pk]),
+        reverse("admin:auth_user_changelist"),
+        reverse("admin:communes_membership_changelist"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login")), url
+
+
+def test_the_admin_shows_a_report_but_cannot_change_it(submitted, superuser, client_for):
+    client = client_for(superuser)
     url = reverse("admin:reports_monthlyreport_change", args=[submitted.pk])
     page = client.get(url)
     body = page.content.decode()
@@ -65,12 +79,21 @@ def test_the_admin_cannot_revert_a_report_to_an_earlier_version(submitted, super
     assert submitted.status == ReportStatus.SUBMITTED
 
 
-def test_the_admin_cannot_change_a_met_flag(filled, staff, client_for):
+def test_the_admin_cannot_change_a_met_flag(filled, superuser, client_for):
     status = IndicatorStatus.objects.filter(report=filled, met=False).first()
     url = reverse("admin:reports_indicatorstatus_change", args=[status.pk])
-    client = client_for(staff)
+    client = client_for(superuser)
     assert 'name="met"' not in client.get(url).content.decode()
     response = client.post(url, {"report": filled.pk, "indicator": status.indicator_id, "met": "true"})
     assert response.status_code == 403
     status.refresh_from_db()
     assert status.met is False
+
+
+@pytest.mark.parametrize(
+    "model", ["reports_evidencefile", "inspections_actionitem", "core_outboxentry", "office_accountchange"]
+)
+def test_workflow_records_are_view_only_in_the_admin(superuser, client_for, model):
+    client = client_for(superuser)
+    assert client.get(reverse(f"admin:{model}_changelist")).status_code == 200
+    assert client.get(reverse(f"admin:{model}_add")).status_code == 403

@@ -272,8 +272,8 @@ def _outside_errors(
     within: AdministrativeUnit,
 ) -> list[RowError]:
     """The rows an office of `within` may not import: a province, `within` itself, a code that exists
-    outside `within` (any version of it), a parent or a successor outside it (a code of the file's own
-    rows is checked on its row)."""
+    outside `within` (any version of it), a row without a parent, a parent or a successor that exists
+    outside `within` (a new code of the file is checked on its own row)."""
 
     def outside(code: str) -> bool:
         return any(not unit.path.startswith(within.path) for unit in versions.get(code, []))
@@ -286,17 +286,18 @@ def _outside_errors(
             continue
         if data["level"] == UnitLevel.PROVINCE:
             errors.append(RowError(line, _("không được nhập đơn vị cấp tỉnh")))
-        elif outside(code):
+            continue
+        if outside(code):
             errors.append(
                 RowError(line, _("mã %(code)s là đơn vị ngoài %(unit)s") % {"code": code, "unit": within.name})
             )
         if not parent:
             errors.append(RowError(line, _("thiếu mã đơn vị cấp trên (parent_code)")))
-        elif parent not in parsed and outside(parent):  # a parent found nowhere: `_ordered_parents_first`
+        elif outside(parent):  # a parent found nowhere is `_ordered_parents_first`'s
             errors.append(
                 RowError(line, _("đơn vị cấp trên %(code)s ở ngoài %(unit)s") % {"code": parent, "unit": within.name})
             )
-        if successor and successor not in parsed and outside(successor):
+        if successor and outside(successor):
             errors.append(
                 RowError(line, _("đơn vị kế thừa %(code)s ở ngoài %(unit)s") % {"code": successor, "unit": within.name})
             )

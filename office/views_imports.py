@@ -2,6 +2,8 @@
 what it would change or every bad line, then applies it (office.imports). Everyone else: 403; a record
 of another province: 404."""
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -17,8 +19,18 @@ from .forms_imports import IMPORT_FORMS
 from .models import ImportKind, ImportRecord, ImportStatus
 
 
-def _record(user, pk):
-    province = access.province_office_unit_or_403(user)
+def _province_office(view):
+    """Resolve the user's province (`access.province_office_unit_or_403`) before anything else: anyone
+    else gets 403 whatever the method."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        return view(request, access.province_office_unit_or_403(request.user), *args, **kwargs)
+
+    return wrapper
+
+
+def _record(province, pk):
     record = (
         ImportRecord.objects.select_related("unit", "uploaded_by", "applied_by").filter(pk=pk, unit=province).first()
     )
@@ -28,17 +40,17 @@ def _record(user, pk):
 
 
 @login_required
+@_province_office
 @require_GET
-def import_list(request):
-    province = access.province_office_unit_or_403(request.user)
+def import_list(request, province):
     records = ImportRecord.objects.filter(unit=province).select_related("uploaded_by", "applied_by")[:100]
     return render(request, "office/import_list.html", {"province": province, "records": records, "kinds": ImportKind})
 
 
 @login_required
+@_province_office
 @require_http_methods(["GET", "POST"])
-def import_new(request, kind):
-    province = access.province_office_unit_or_403(request.user)
+def import_new(request, province, kind):
     if kind not in IMPORT_FORMS:
         raise Http404
     form = IMPORT_FORMS[kind](request.POST or None, request.FILES or None)
@@ -60,16 +72,18 @@ def import_new(request, kind):
 
 
 @login_required
+@_province_office
 @require_GET
-def import_detail(request, pk):
-    record = _record(request.user, pk)
+def import_detail(request, province, pk):
+    record = _record(province, pk)
     return render(request, "office/import_detail.html", {"record": record, "statuses": ImportStatus})
 
 
 @login_required
+@_province_office
 @require_POST
-def import_apply(request, pk):
-    record = _record(request.user, pk)
+def import_apply(request, province, pk):
+    record = _record(province, pk)
     try:
         record = imports.import_apply(record=record, user=request.user)
     except ApplicationError as exc:
@@ -85,7 +99,8 @@ def import_apply(request, pk):
 
 
 @login_required
+@_province_office
 @require_GET
-def import_file(request, pk):
-    record = _record(request.user, pk)
+def import_file(request, province, pk):
+    record = _record(province, pk)
     return FileResponse(record.file.open("rb"), as_attachment=True, filename=record.original_name)

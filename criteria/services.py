@@ -317,8 +317,10 @@ _Snapshot = tuple[dict[str, object], dict[int, dict[str, object]], dict[str, dic
 
 def _set_snapshot(criteria_set: CriteriaSet) -> _Snapshot:
     """The set's own fields, its criteria by number and its sub-criteria by code, as plain values."""
-    head = {f: getattr(criteria_set, f) for f in ("name", "legal_basis", "level", "effective_from", "effective_until")}
-    criteria = {
+    head: dict[str, object] = {
+        f: getattr(criteria_set, f) for f in ("name", "legal_basis", "level", "effective_from", "effective_until")
+    }
+    criteria: dict[int, dict[str, object]] = {
         c.number: {"name": c.name, "group": c.group, "responsible_department": c.responsible_department}
         for c in Criterion.objects.filter(criteria_set=criteria_set)
     }

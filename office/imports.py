@@ -29,7 +29,7 @@ from criteria.services import criteria_set_import_with_changes
 from .models import ImportKind, ImportRecord, ImportStatus
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
     from django.core.files.uploadedfile import UploadedFile
 
     from communes.models import AdministrativeUnit
@@ -91,7 +91,7 @@ def _errors(exc: ImportFileError) -> list[list[Any]]:
 
 def import_upload(
     *,
-    user: AbstractBaseUser,
+    user: User,
     unit: AdministrativeUnit,
     kind: str,
     uploaded_file: UploadedFile,
@@ -127,7 +127,7 @@ def import_upload(
     return record
 
 
-def import_apply(*, record: ImportRecord, user: AbstractBaseUser) -> ImportRecord:
+def import_apply(*, record: ImportRecord, user: User) -> ImportRecord:
     """Apply a previewed import from its stored file, atomically: APPLIED with who, when and the final
     changes; if the file no longer applies (the data changed since the preview), REFUSED with its bad
     lines and nothing changed. A record applied or refused already is refused (ApplicationError)."""

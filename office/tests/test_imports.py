@@ -377,3 +377,23 @@ def test_the_reform_province_office_imports(client_for, demo_reform, users):
     assert record.status == ImportStatus.PREVIEWED, record.errors
     client.post(reverse("office:import_apply", args=[record.pk]))
     assert AdministrativeUnit.objects.by_code("99010").parent.code == "38"
+
+
+def test_the_upload_form_fits_a_phone(client_for, office):
+    page = client_for(office).get(reverse("office:import_new", args=["criteria"])).content.decode()
+    assert 'type="file"' in page and 'enctype="multipart/form-data"' in page
+    file_input = page[page.index('type="file"') - 200 : page.index('type="file"') + 200]
+    assert "form-control" in file_input
+    assert 'placeholder="dd/mm/yyyy"' in page
+    assert "<script>" not in page and "style=" not in page  # CSP: no inline scripts or styles
+
+
+def test_the_commands_dry_run_changes_nothing(demo, capsys):
+    before = world()
+    call_command("import_units", _write(UNITS), dry_run=True)
+    call_command("import_criteria", _write(CRITERIA), code=SET["code"], name=SET["name"], dry_run=True)
+    output = capsys.readouterr().out
+    assert "Dòng 2: Tạo mới 99001 – Xã Thử Nghiệm (xã/phường/thị trấn), thuộc 395" in output
+    assert "Dòng 2: Thêm tiêu chí 1 – Quy hoạch" in output
+    assert "Chạy thử, dữ liệu không thay đổi." in output
+    assert world() == before

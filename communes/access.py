@@ -478,3 +478,17 @@ def people_reach_q(user: User | AnonymousUser, prefix: str = "memberships__") ->
     for office in units_with_role(user, Role.OFFICE):
         q |= Q(**{f"{prefix}unit__path__startswith": office.path})
     return q
+
+
+def province_office_unit_or_403(user: User | AnonymousUser) -> AdministrativeUnit:
+    """The province whose top office the user is (a current Role.OFFICE membership at a unit of level
+    province with no parent): imports of units and criteria sets are theirs (office.imports).
+
+    Anyone else gets 403, a district's office and a superuser included (superusers import with the
+    management commands). A record of another province is the caller's 404.
+    """
+    for membership in acting_memberships_of(user):
+        unit = membership.unit
+        if membership.role == Role.OFFICE and unit.level == UnitLevel.PROVINCE and unit.parent_id is None:
+            return unit
+    raise PermissionDenied

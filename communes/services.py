@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -31,6 +31,8 @@ class ImportSummary:
     unchanged: int = 0
     versions: int = 0  # a code that reappears with other values from a later date: a new row
     ended: int = 0  # units given an end date (and a successor) by this file
+    # What the file changes, line by line (its line number, a Vietnamese sentence), in the order written.
+    changes: list[tuple[int, str]] = field(default_factory=list)
 
     def __str__(self) -> str:
         text = _("%(created)s mới, %(updated)s cập nhật, %(unchanged)s không đổi") % {
@@ -176,7 +178,13 @@ def _date(day: datetime.date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else ""
 
 
-def units_import(source: str | Path | bytes | IO[bytes]) -> ImportSummary:
+class _DryRun(Exception):
+    """Raised inside a dry run's transaction to roll back everything it wrote."""
+
+
+def units_import(
+    source: str | Path | bytes | IO[bytes], *, within: AdministrativeUnit | None = None, dry_run: bool = False
+) -> ImportSummary:
     """Create units, new versions of units, corrections and ends of units from a CSV/XLSX file.
 
     A row whose code exists is compared with that code's versions (name, level, parent code):
@@ -189,6 +197,10 @@ def units_import(source: str | Path | bytes | IO[bytes]) -> ImportSummary:
     `valid_until`/`successor_code` end the row's version (on `valid_until`, else the day before the
     successor's `valid_from`) with `replaced_by` = the successor's version in force the day after.
 
+    `within` (a province, for its office's import through the browser) keeps the file to the units below
+    it: see `_outside_errors`. `dry_run` does everything, then rolls it back: the summary (and its
+    `changes`) says what the file would do.
+
     All or nothing: any bad row aborts the import and every bad row is reported.
     """
     rows = read_rows(source, UNIT_COLUMNS[:4], optional_columns=UNIT_COLUMNS[4:])
@@ -198,6 +210,8 @@ def units_import(source: str | Path | bytes | IO[bytes]) -> ImportSummary:
     parsed, errors = _validate_unit_rows(rows)
     versions = _versions_by_code()
     current = {code: units[-1] for code, units in versions.items()}
+    if within is not None:
+        errors += _outside_errors(parsed, versions, within)
     ordered, order_errors = _ordered_parents_first(parsed, current.keys())
     errors += order_errors or _cycles_with_existing(parsed, current)
     for data in parsed.values():
@@ -210,30 +224,101 @@ def units_import(source: str | Path | bytes | IO[bytes]) -> ImportSummary:
         raise ImportFileError(sorted(errors, key=lambda e: e.line or 0))
 
     summary = ImportSummary()
+    try:
+        with transaction.atomic():
+            _units_write(parsed, ordered, versions, summary)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return summary
+
+
+def _units_write(
+    parsed: Mapping[str, Mapping[str, Any]],
+    ordered: list[str],
+    versions: dict[str, list[AdministrativeUnit]],
+    summary: ImportSummary,
+) -> None:
+    """Write the checked rows (inside the import's transaction); ImportFileError rolls it all back."""
+    errors: list[RowError] = []
     resolved: dict[str, AdministrativeUnit] = {}  # code → the version the file's row describes
     reparented = False
-    with transaction.atomic():
+    for code in ordered:
+        data = parsed[code]
+        unit, problem, moved = _unit_row_apply(code, data, versions, summary)
+        reparented |= moved
+        if problem:
+            errors.append(RowError(data["line"], problem))
+        elif unit is not None:
+            resolved[code] = unit
+    if not errors:
         for code in ordered:
             data = parsed[code]
-            unit, problem, moved = _unit_row_apply(code, data, versions, summary)
-            reparented |= moved
-            if problem:
-                errors.append(RowError(data["line"], problem))
-            elif unit is not None:
-                resolved[code] = unit
-        if not errors:
-            for code in ordered:
-                data = parsed[code]
-                if data["valid_until"] or data["successor_code"]:
-                    problem = _unit_row_end(resolved[code], data, resolved, versions, summary)
-                    if problem:
-                        errors.append(RowError(data["line"], problem))
-        if errors:
-            # raised inside the transaction: every row written above is rolled back
-            raise ImportFileError(sorted(errors, key=lambda e: e.line or 0))
-        if reparented:
-            unit_paths_rebuild()
-    return summary
+            if data["valid_until"] or data["successor_code"]:
+                problem = _unit_row_end(resolved[code], data, resolved, versions, summary)
+                if problem:
+                    errors.append(RowError(data["line"], problem))
+    if errors:
+        # raised inside the transaction: every row written above is rolled back
+        raise ImportFileError(sorted(errors, key=lambda e: e.line or 0))
+    if reparented:
+        unit_paths_rebuild()
+
+
+def _outside_errors(
+    parsed: Mapping[str, Mapping[str, Any]],
+    versions: Mapping[str, list[AdministrativeUnit]],
+    within: AdministrativeUnit,
+) -> list[RowError]:
+    """The rows an office of `within` may not import: a province, `within` itself, a code that exists
+    outside `within` (any version of it), a row without a parent, a parent or a successor that exists
+    outside `within` (a new code of the file is checked on its own row)."""
+
+    def outside(code: str) -> bool:
+        return any(not unit.path.startswith(within.path) for unit in versions.get(code, []))
+
+    errors = []
+    for code, data in parsed.items():
+        line, parent, successor = data["line"], data["parent_code"], data["successor_code"]
+        if code == within.code:
+            errors.append(RowError(line, _("không được sửa chính đơn vị %(code)s qua trang này") % {"code": code}))
+            continue
+        if data["level"] == UnitLevel.PROVINCE:
+            errors.append(RowError(line, _("không được nhập đơn vị cấp tỉnh")))
+            continue
+        if outside(code):
+            errors.append(
+                RowError(line, _("mã %(code)s là đơn vị ngoài %(unit)s") % {"code": code, "unit": within.name})
+            )
+        if not parent:
+            errors.append(RowError(line, _("thiếu mã đơn vị cấp trên (parent_code)")))
+        elif outside(parent):  # a parent found nowhere is `_ordered_parents_first`'s
+            errors.append(
+                RowError(line, _("đơn vị cấp trên %(code)s ở ngoài %(unit)s") % {"code": parent, "unit": within.name})
+            )
+        if successor and outside(successor):
+            errors.append(
+                RowError(line, _("đơn vị kế thừa %(code)s ở ngoài %(unit)s") % {"code": successor, "unit": within.name})
+            )
+    return errors
+
+
+def _level_name(level: str) -> str:
+    return str(UnitLevel(level).label).lower()
+
+
+def _unit_changes(unit: AdministrativeUnit, values: Mapping[str, Any]) -> str:
+    """ "tên “A” → “B”; cấp …; cấp trên X → Y": what a correction changes."""
+    parts = []
+    if unit.name != values["name"]:
+        parts.append(_("tên “%(old)s” → “%(new)s”") % {"old": unit.name, "new": values["name"]})
+    if unit.level != values["level"]:
+        parts.append(_("cấp %(old)s → %(new)s") % {"old": _level_name(unit.level), "new": _level_name(values["level"])})
+    old_parent = unit.parent.code if unit.parent else ""
+    if old_parent != values["parent_code"]:
+        parts.append(_("cấp trên %(old)s → %(new)s") % {"old": old_parent or "–", "new": values["parent_code"] or "–"})
+    return "; ".join(parts)
 
 
 def _unit_row_apply(
@@ -260,10 +345,14 @@ def _unit_row_apply(
         unit = AdministrativeUnit.objects.create(code=code, valid_from=start, **fields)
         mine.append(unit)
         summary.created += 1
+        summary.changes.append((data["line"], _created_text(unit)))
         return unit, "", False
     latest = mine[-1]
     if start == latest.valid_from:  # a correction of the current version (same start, or both undated)
         moved = latest.parent_id != (parent.pk if parent else None)
+        summary.changes.append(
+            (data["line"], _("Sửa %(code)s: %(changes)s") % {"code": code, "changes": _unit_changes(latest, data)})
+        )
         unit, _updated = model_update(instance=latest, fields=list(fields), data=fields)
         summary.updated += 1
         return unit, "", moved
@@ -289,7 +378,21 @@ def _unit_row_apply(
         model_update(instance=latest, fields=["replaced_by"], data={"replaced_by": unit})
     mine.append(unit)
     summary.versions += 1
+    summary.changes.append(
+        (
+            data["line"],
+            _("Phiên bản mới của %(code)s từ %(date)s: %(changes)s")
+            % {"code": code, "date": _date(start), "changes": _unit_changes(latest, data)},
+        )
+    )
     return unit, "", False
+
+
+def _created_text(unit: AdministrativeUnit) -> str:
+    values = {"code": unit.code, "name": unit.name, "level": _level_name(unit.level)}
+    if unit.parent is None:
+        return _("Tạo mới %(code)s – %(name)s (%(level)s)") % values
+    return _("Tạo mới %(code)s – %(name)s (%(level)s), thuộc %(parent)s") % {**values, "parent": unit.parent.code}
 
 
 def _unit_row_end(
@@ -333,6 +436,15 @@ def _unit_row_end(
     _unit, updated = model_update(instance=unit, fields=list(changes), data=changes)
     if updated:
         summary.ended += 1
+        values = {"code": unit.code, "name": unit.name, "date": _date(end)}
+        if successor is None:
+            text = _("Chấm dứt hiệu lực %(code)s – %(name)s: ngày cuối %(date)s") % values
+        else:
+            text = _("Chấm dứt hiệu lực %(code)s – %(name)s: ngày cuối %(date)s, kế thừa bởi %(successor)s") % {
+                **values,
+                "successor": successor.code,
+            }
+        summary.changes.append((data["line"], text))
     return ""
 
 

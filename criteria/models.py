@@ -32,6 +32,16 @@ class CriteriaSet(models.Model):
     level = models.CharField(_("mức"), max_length=20, choices=SetLevel.choices, default=SetLevel.ADVANCED)
     effective_from = models.DateField(_("áp dụng từ"), null=True, blank=True)
     effective_until = models.DateField(_("áp dụng đến"), null=True, blank=True)
+    # The province whose office issued the set and updates it through the browser (office.imports); none:
+    # a national set, updated only with the management command.
+    owner = models.ForeignKey(
+        AdministrativeUnit,
+        verbose_name=_("đơn vị ban hành"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     verified = models.BooleanField(
         _("đã đối chiếu văn bản gốc"),
         default=False,

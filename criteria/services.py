@@ -193,6 +193,33 @@ def _add_indicator(
     indicator.targets[row["zone"]] = (target, threshold)
 
 
+@dataclass
+class CriteriaImport:
+    """What a criteria file did (or, in a dry run, would do) to its set."""
+
+    criteria_set: CriteriaSet
+    created: bool
+    # (the file's line, or None for the set itself and what the file removed; a Vietnamese sentence)
+    changes: list[tuple[int | None, str]] = field(default_factory=list)
+    criteria: int = 0
+    indicators: int = 0
+
+    def __str__(self) -> str:
+        return _("%(criteria)s tiêu chí, %(indicators)s tiểu tiêu chí; %(changes)s thay đổi") % {
+            "criteria": self.criteria,
+            "indicators": self.indicators,
+            "changes": len(self.changes),
+        }
+
+
+class _DryRun(Exception):
+    """Raised inside a dry run's transaction to roll back everything it wrote, carrying its result."""
+
+    def __init__(self, result: CriteriaImport) -> None:
+        super().__init__()
+        self.result = result
+
+
 def criteria_set_import(
     source: str | Path | bytes | IO[bytes],
     *,
@@ -207,25 +234,221 @@ def criteria_set_import(
     """Create or update a criteria set from a CSV/XLSX file (DESIGN §6). All or nothing.
 
     `effective_from`/`effective_until` (None: open) bound the months in which an enrolment in the set
-    applies (criteria.selectors.enrolment_in_force_q)."""
+    applies (criteria.selectors.enrolment_in_force_q). See `criteria_set_import_with_changes`."""
+    return criteria_set_import_with_changes(
+        source,
+        code=code,
+        name=name,
+        legal_basis=legal_basis,
+        level=level,
+        verified=verified,
+        effective_from=effective_from,
+        effective_until=effective_until,
+    ).criteria_set
+
+
+def criteria_set_import_with_changes(
+    source: str | Path | bytes | IO[bytes],
+    *,
+    code: str,
+    name: str,
+    legal_basis: str = "",
+    level: str = SetLevel.ADVANCED,
+    verified: bool = False,
+    effective_from: datetime.date | None = None,
+    effective_until: datetime.date | None = None,
+    owner: AdministrativeUnit | None = None,
+    dry_run: bool = False,
+) -> CriteriaImport:
+    """Create or update a criteria set from a CSV/XLSX file, and say what changed. All or nothing.
+
+    `owner` (a province, for its office's import through the browser): a new set is the province's
+    (`CriteriaSet.owner`); an existing set must be the province's already. A national set (no owner) is
+    updated by the management command only, which passes no owner and checks none. `dry_run` writes
+    everything, then rolls it back: the result says what the file would do.
+    """
     rows = read_rows(source, CRITERIA_COLUMNS)
     criteria, errors = _parse_criteria_rows(rows)
     if level not in SetLevel.values:
         errors.append(RowError(None, _("Mức “%(level)s” không hợp lệ (ntm, advanced, model).") % {"level": level}))
     if effective_from and effective_until and effective_until < effective_from:
         errors.append(RowError(None, _("Ngày hết hiệu lực của bộ tiêu chí sớm hơn ngày áp dụng.")))
+    existing = CriteriaSet.objects.filter(code=code).first()
+    if owner is not None and existing is not None and existing.owner_id != owner.pk:
+        if existing.owner_id is None:
+            message = _(
+                "Bộ tiêu chí quốc gia “%(code)s” chỉ được cập nhật bằng lệnh quản trị (import_criteria); "
+                "hãy đặt một mã khác cho bộ tiêu chí của tỉnh."
+            )
+        else:
+            message = _("Mã bộ tiêu chí “%(code)s” đã được đơn vị khác dùng; hãy đặt một mã khác.")
+        errors.insert(0, RowError(None, message % {"code": code}))
     if errors:
         raise ImportFileError(errors)
     try:
         with transaction.atomic():
+            before = _set_snapshot(existing) if existing else None
             criteria_set = _write_criteria_set(criteria, code, name, legal_basis, level, verified)
-            dates = {"effective_from": effective_from, "effective_until": effective_until}
-            criteria_set, _updated = model_update(instance=criteria_set, fields=list(dates), data=dates)
-            return criteria_set
+            data: dict[str, object] = {"effective_from": effective_from, "effective_until": effective_until}
+            if owner is not None:
+                data["owner"] = owner
+            criteria_set, _updated = model_update(instance=criteria_set, fields=list(data), data=data)
+            after = _set_snapshot(criteria_set)
+            result = CriteriaImport(
+                criteria_set=criteria_set,
+                created=existing is None,
+                changes=_set_changes(before, after, criteria),
+                criteria=len(after[1]),
+                indicators=len(after[2]),
+            )
+            if dry_run:
+                raise _DryRun(result)
+            return result
+    except _DryRun as dry:
+        return dry.result
     except ProtectedError as exc:
         raise ImportFileError(
             [RowError(None, _("Không thể xóa tiêu chí hoặc tiểu tiêu chí đã có dữ liệu báo cáo."))]
         ) from exc
+
+
+_Snapshot = tuple[dict[str, object], dict[int, dict[str, object]], dict[str, dict[str, object]]]
+
+
+def _set_snapshot(criteria_set: CriteriaSet) -> _Snapshot:
+    """The set's own fields, its criteria by number and its sub-criteria by code, as plain values."""
+    head: dict[str, object] = {
+        f: getattr(criteria_set, f) for f in ("name", "legal_basis", "level", "effective_from", "effective_until")
+    }
+    criteria: dict[int, dict[str, object]] = {
+        c.number: {"name": c.name, "group": c.group, "responsible_department": c.responsible_department}
+        for c in Criterion.objects.filter(criteria_set=criteria_set)
+    }
+    indicators: dict[str, dict[str, object]] = {
+        i.code: {
+            "criterion": i.criterion.number,
+            "name": i.name,
+            "kind": i.kind,
+            "unit": i.unit,
+            "responsible_department": i.responsible_department,
+            "targets": {},
+        }
+        for i in Indicator.objects.filter(criteria_set=criteria_set).select_related("criterion")
+    }
+    for target in IndicatorTarget.objects.filter(indicator__criteria_set=criteria_set).select_related("indicator"):
+        targets = indicators[target.indicator.code]["targets"]
+        assert isinstance(targets, dict)
+        targets[target.zone] = (target.target_text, target.threshold)
+    return head, criteria, indicators
+
+
+def _field_label(name: str) -> str:
+    labels = {
+        "name": _("tên"),
+        "legal_basis": _("căn cứ pháp lý"),
+        "level": _("mức"),
+        "effective_from": _("áp dụng từ"),
+        "effective_until": _("áp dụng đến"),
+        "group": _("nhóm"),
+        "responsible_department": _("phòng, ngành phụ trách"),
+        "criterion": _("tiêu chí"),
+        "kind": _("loại"),
+        "unit": _("đơn vị tính"),
+    }
+    return labels[name]
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, datetime.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}".replace(".", ",")
+    return str(value)
+
+
+def _diff(old: Mapping[str, object], new: Mapping[str, object]) -> list[str]:
+    """ "tên “A” → “B”", one for each field that differs (targets are compared by `_targets_diff`)."""
+    return [
+        _("%(field)s “%(old)s” → “%(new)s”") % {"field": _field_label(f), "old": _shown(old[f]), "new": _shown(new[f])}
+        for f in new
+        if f != "targets" and old[f] != new[f]
+    ]
+
+
+def _targets_diff(
+    old: Mapping[str, tuple[str, Decimal | None]], new: Mapping[str, tuple[str, Decimal | None]]
+) -> list[str]:
+    parts = []
+    for zone in sorted(set(old) | set(new)):
+        where = zone or _("mọi vùng")
+        if zone not in old:
+            parts.append(_("thêm chỉ tiêu (%(zone)s) “%(new)s”") % {"zone": where, "new": new[zone][0]})
+        elif zone not in new:
+            parts.append(_("bỏ chỉ tiêu (%(zone)s)") % {"zone": where})
+        elif old[zone] != new[zone]:
+            (old_text, old_threshold), (new_text, new_threshold) = old[zone], new[zone]
+            if old_text != new_text:
+                parts.append(
+                    _("chỉ tiêu (%(zone)s) “%(old)s” → “%(new)s”") % {"zone": where, "old": old_text, "new": new_text}
+                )
+            if old_threshold != new_threshold:
+                parts.append(
+                    _("ngưỡng (%(zone)s) %(old)s → %(new)s")
+                    % {"zone": where, "old": _shown(old_threshold), "new": _shown(new_threshold)}
+                )
+    return parts
+
+
+def _set_changes(
+    before: _Snapshot | None, after: _Snapshot, parsed: Mapping[int, ParsedCriterion]
+) -> list[tuple[int | None, str]]:
+    """What the file changed, by diffing the set before and after it was written (inside the import)."""
+    head, criteria, indicators = after
+    changes: list[tuple[int | None, str]] = []
+    if before is None:
+        changes.append((None, _("Tạo bộ tiêu chí mới “%(name)s”") % {"name": head["name"]}))
+        before = ({}, {}, {})
+    else:
+        fields = _diff(before[0], head)
+        if fields:
+            changes.append((None, _("Sửa thông tin bộ tiêu chí: %(changes)s") % {"changes": "; ".join(fields)}))
+    indicator_lines = {i.code: i.line for c in parsed.values() for i in c.indicators}
+    for number, values in sorted(criteria.items()):
+        old = before[1].get(number)
+        line = parsed[number].line
+        if old is None:
+            changes.append(
+                (line, _("Thêm tiêu chí %(number)s – %(name)s") % {"number": number, "name": values["name"]})
+            )
+        elif fields := _diff(old, values):
+            changes.append(
+                (line, _("Sửa tiêu chí %(number)s: %(changes)s") % {"number": number, "changes": "; ".join(fields)})
+            )
+    for code, values in sorted(indicators.items(), key=lambda item: _code_key(item[0])):
+        old = before[2].get(code)
+        line = indicator_lines[code]
+        if old is None:
+            changes.append((line, _("Thêm tiểu tiêu chí %(code)s – %(name)s") % {"code": code, "name": values["name"]}))
+            continue
+        fields = _diff(old, values) + _targets_diff(old["targets"], values["targets"])  # type: ignore[arg-type]
+        if fields:
+            changes.append(
+                (line, _("Sửa tiểu tiêu chí %(code)s: %(changes)s") % {"code": code, "changes": "; ".join(fields)})
+            )
+    for code, values in sorted(before[2].items(), key=lambda item: _code_key(item[0])):
+        if code not in indicators:
+            changes.append((None, _("Xóa tiểu tiêu chí %(code)s – %(name)s") % {"code": code, "name": values["name"]}))
+    for number, values in sorted(before[1].items()):
+        if number not in criteria:
+            changes.append((None, _("Xóa tiêu chí %(number)s – %(name)s") % {"number": number, "name": values["name"]}))
+    return changes
+
+
+def _code_key(code: str) -> tuple[tuple[int, int, str], ...]:
+    """ "5.10" after "5.2": numbers compared as numbers (and before any other text)."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in code.split("."))
 
 
 def _write_criteria_set(

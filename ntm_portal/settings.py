@@ -295,6 +295,7 @@ LOGGING = {
 # Upload limits (bytes); files above are refused by the central validator.
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_MAX_BYTES = 15 * 1024 * 1024
+IMPORT_MAX_BYTES = 5 * 1024 * 1024  # a unit or criteria file an office imports (office.imports)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Images (photos, evidence) are refused above this many pixels, read from the header before decoding;
 # processing a 40 MP photo takes ~210 MB as PNG, ~60 MB as JPEG (decoded at a reduced scale).

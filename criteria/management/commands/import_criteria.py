@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.tabular import ImportFileError
 from criteria.models import SetLevel
-from criteria.services import criteria_set_import
+from criteria.services import criteria_set_import_with_changes
 
 
 def _day(value):
@@ -26,10 +26,16 @@ class Command(BaseCommand):
         parser.add_argument("--verified", action="store_true", help="Nội dung đã đối chiếu với văn bản gốc.")
         parser.add_argument("--effective-from", type=_day, default=None, help="Áp dụng từ ngày (YYYY-MM-DD).")
         parser.add_argument("--effective-until", type=_day, default=None, help="Áp dụng đến ngày (YYYY-MM-DD).")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Chỉ liệt kê những thay đổi, không ghi gì vào cơ sở dữ liệu."
+        )
 
-    def handle(self, *args, file, code, name, legal_basis, level, verified, effective_from, effective_until, **options):
+    def handle(
+        self, *args, file, code, name, legal_basis, level, verified, effective_from, effective_until, dry_run, **options
+    ):
         try:
-            criteria_set = criteria_set_import(
+            # The same service as the office's import page (office.imports), without its owner check.
+            result = criteria_set_import_with_changes(
                 file,
                 code=code,
                 name=name,
@@ -38,14 +44,17 @@ class Command(BaseCommand):
                 verified=verified,
                 effective_from=effective_from,
                 effective_until=effective_until,
+                dry_run=dry_run,
             )
         except FileNotFoundError as exc:
             raise CommandError(f"Không tìm thấy tệp: {file}") from exc
         except ImportFileError as exc:
             raise CommandError(f"Không nhập được tệp {file}; dữ liệu không thay đổi.\n{exc}") from exc
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Bộ tiêu chí {criteria_set.code}: {criteria_set.criteria.count()} tiêu chí, "
-                f"{criteria_set.indicators.count()} tiểu tiêu chí."
-            )
-        )
+        if dry_run or options["verbosity"] > 1:
+            for line, text in result.changes:
+                self.stdout.write(f"Dòng {line}: {text}" if line else text)
+        text = f"Bộ tiêu chí {code}: {result.criteria} tiêu chí, {result.indicators} tiểu tiêu chí."
+        if dry_run:
+            self.stdout.write(f"Chạy thử, dữ liệu không thay đổi. {text}")
+        else:
+            self.stdout.write(self.style.SUCCESS(text))

@@ -101,15 +101,17 @@ def enrolment_rows(
     elif isinstance(criteria_set, CriteriaSet):
         communes = communes.filter(applying__in=Enrolment.objects.filter(criteria_set=criteria_set).values("pk"))
     communes_list = list(communes.order_by("parent__name", "name", "pk"))
-    ids = [c.applying for c in communes_list if c.applying]  # type: ignore[attr-defined]
+    ids = [c.applying for c in communes_list if c.applying]
     enrolments = Enrolment.objects.select_related("criteria_set").in_bulk(ids)
-    return [EnrolmentRow(c, enrolments.get(c.applying)) for c in communes_list]  # type: ignore[attr-defined]
+    return [EnrolmentRow(c, enrolments.get(c.applying)) for c in communes_list]
 
 
 def zones_by_set() -> dict[int, list[str]]:
     """The zones each criteria set defines (set id → sorted zones), in one query."""
     zones: dict[int, set[str]] = defaultdict(set)
-    rows = IndicatorTarget.objects.exclude(zone="").values_list("indicator__criteria_set_id", "zone").distinct()
+    rows = (
+        IndicatorTarget.objects.exclude(zone="").order_by().values_list("indicator__criteria_set_id", "zone").distinct()
+    )
     for set_id, zone in rows:
         zones[set_id].add(zone)
     return {set_id: sorted(names) for set_id, names in zones.items()}
@@ -251,7 +253,9 @@ def _line(
             )
             % {**values, "old": applying.criteria_set.name},
         )
-    for later in sorted((e for e in enrolments if e.starts_on and e.starts_on > first), key=lambda e: e.starts_on):
+    for later in sorted(
+        (e for e in enrolments if e.starts_on and e.starts_on > first), key=lambda e: e.starts_on or first
+    ):
         line.warnings.append(
             _("Từ tháng %(month)s xã vẫn theo bộ “%(set)s” đã đăng ký trước đó.")
             % {"month": month_label(later.starts_on), "set": later.criteria_set.name}

@@ -129,9 +129,9 @@ def test_the_province_office_sees_the_new_communes(province_office, client_for):
 def test_the_list_has_a_bounded_number_of_queries(province_office, client_for, django_assert_max_num_queries):
     client = client_for(province_office)
     client.get(LIST)  # warm caches (session, content types)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         assert client.get(LIST, {"month": "03/2021"}).status_code == 200  # the 30 former units
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         assert client.get(LIST).status_code == 200
 
 

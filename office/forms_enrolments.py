@@ -92,7 +92,9 @@ class EnrolmentChangeForm(forms.Form):
 
     communes = CommuneIdsField(label=_("Xã"))
     criteria_set = forms.ModelChoiceField(
-        label=_("Bộ tiêu chí"), queryset=CriteriaSet.objects.order_by("-effective_from", "code")
+        label=_("Bộ tiêu chí"),
+        queryset=CriteriaSet.objects.order_by("-effective_from", "code"),
+        empty_label=_("Chọn bộ tiêu chí"),
     )
     zone = forms.CharField(
         label=_("Vùng"),

@@ -24,8 +24,14 @@ def _list_page(request, *, data, change_form=None, status=200):
     """The list for the filters in `data` (a GET, or the list's part of a refused POST)."""
     today = timezone.localdate().replace(day=1)
     criteria_sets = list(CriteriaSet.objects.order_by("-effective_from", "code"))
+    data = data.copy()
+    if not data.get("month"):
+        data["month"] = f"{today:%m/%Y}"  # shown in the filter: the month the table is for
     filters = EnrolmentFilterForm(
-        data, criteria_sets=criteria_sets, units=enrolments.office_filter_units(request.user, today)
+        data,
+        criteria_sets=criteria_sets,
+        units=enrolments.office_filter_units(request.user, today),
+        auto_id="filter_%s",
     )
     month, criteria_set, unit, query = filters.selection(today) if filters.is_valid() else (today, None, None, "")
     rows = enrolments.enrolment_rows(request.user, on_month=month, criteria_set=criteria_set, unit=unit, query=query)

@@ -29,6 +29,8 @@ from .models import (
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from django.contrib.auth.models import User
+
     from communes.models import AdministrativeUnit
 
 CRITERIA_COLUMNS = (
@@ -511,6 +513,7 @@ def enrolment_set(
     target_year: int,
     zone: str = "",
     starts_on: datetime.date | None = None,
+    user: User | None = None,
 ) -> Enrolment:
     """Enrol the commune in `criteria_set` from the month of `starts_on` (idempotent per commune and set).
 
@@ -520,7 +523,8 @@ def enrolment_set(
     enrolment in the same set keeps its start unless `starts_on` is given.
 
     Raises ValidationError when the zone is not one the set defines, or is missing while the set has
-    zone-specific thresholds (`CriteriaSet.validate_zone`)."""
+    zone-specific thresholds (`CriteriaSet.validate_zone`). `user` is recorded on the history row (the
+    request's user otherwise, through simple_history's middleware)."""
     zone = zone.strip()
     criteria_set.validate_zone(zone)
     defaults: dict[str, object] = {"target_level": target_level, "target_year": target_year, "zone": zone}
@@ -528,8 +532,15 @@ def enrolment_set(
         defaults["starts_on"] = starts_on.replace(day=1)
     with transaction.atomic():
         others = Enrolment.objects.filter(commune=commune).exclude(criteria_set=criteria_set)
-        is_new = not Enrolment.objects.filter(commune=commune, criteria_set=criteria_set).exists()
-        if is_new and starts_on is None and others.exists():
-            defaults["starts_on"] = timezone.localdate().replace(day=1)
-        enrolment = upsert(Enrolment, commune=commune, criteria_set=criteria_set, defaults=defaults)
+        enrolment = Enrolment.objects.filter(commune=commune, criteria_set=criteria_set).first()
+        if enrolment is None:
+            if starts_on is None and others.exists():
+                defaults["starts_on"] = timezone.localdate().replace(day=1)
+            enrolment = Enrolment(commune=commune, criteria_set=criteria_set, **defaults)
+        if user is not None:
+            enrolment._history_user = user  # type: ignore[attr-defined]  # read by simple_history
+        if enrolment.pk is None:
+            enrolment.save()
+        else:
+            model_update(instance=enrolment, fields=list(defaults), data=defaults)
     return enrolment

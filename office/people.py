@@ -141,7 +141,9 @@ def role_values(membership: Membership) -> dict[str, Any]:
 # --- Writes -----------------------------------------------------------------------------------------
 
 
-def _record(*, person: User, actor: User, kind: str, unit: AdministrativeUnit | None = None, **details: Any):
+def _record(
+    *, person: User, actor: User, kind: str, unit: AdministrativeUnit | None = None, **details: Any
+) -> AccountChange:
     plain = {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in details.items()}
     return AccountChange.objects.create(person=person, actor=actor, kind=kind, unit=unit, details=plain)
 

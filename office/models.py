@@ -4,19 +4,20 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communes.models import AdministrativeUnit, Role
 
 
 class ChangeKind(models.TextChoices):
-    CREATED = "created", _("Tạo tài khoản")
-    DETAILS = "details", _("Sửa thông tin liên hệ")
-    ROLE_GRANTED = "role_granted", _("Giao vai trò")
-    ROLE_CHANGED = "role_changed", _("Sửa vai trò")
-    ROLE_ENDED = "role_ended", _("Kết thúc vai trò")
-    DEACTIVATED = "deactivated", _("Khóa tài khoản")
-    REACTIVATED = "reactivated", _("Mở lại tài khoản")
-    LINK_SENT = "link_sent", _("Gửi liên kết đặt mật khẩu")
+    CREATED = "created", pgettext_lazy("account change", "Tạo tài khoản")
+    DETAILS = "details", pgettext_lazy("account change", "Sửa thông tin liên hệ")
+    ROLE_GRANTED = "role_granted", pgettext_lazy("account change", "Giao vai trò")
+    ROLE_CHANGED = "role_changed", pgettext_lazy("account change", "Sửa vai trò")
+    ROLE_ENDED = "role_ended", pgettext_lazy("account change", "Kết thúc vai trò")
+    DEACTIVATED = "deactivated", pgettext_lazy("account change", "Khóa tài khoản")
+    REACTIVATED = "reactivated", pgettext_lazy("account change", "Mở lại tài khoản")
+    LINK_SENT = "link_sent", pgettext_lazy("account change", "Gửi liên kết đặt mật khẩu")
 
 
 class AccountChange(models.Model):

@@ -65,7 +65,9 @@ def person_list(request):
 def person_add(request):
     access.office_units(request.user)
     units = people.grantable_units(request.user)
-    form = PersonAddForm(request.POST or None, units=units, initial={"unit": request.GET.get("unit")})
+    form = PersonAddForm(
+        request.POST if request.method == "POST" else None, units=units, initial={"unit": request.GET.get("unit")}
+    )
     if form.is_bound and form.is_valid():
         try:
             person = people.person_create(actor=request.user, **form.cleaned_data)
@@ -103,7 +105,9 @@ def person_edit(request, pk):
     access.office_units(request.user)
     person = people.person_or_404(request.user, pk)
     current = people.person_values(person)
-    form = PersonEditForm(request.POST or None, initial={**current, "seen": people.fingerprint(current)})
+    form = PersonEditForm(
+        request.POST if request.method == "POST" else None, initial={**current, "seen": people.fingerprint(current)}
+    )
     if form.is_bound and form.is_valid():
         data = dict(form.cleaned_data)
         seen = data.pop("seen")
@@ -124,7 +128,7 @@ def person_edit(request, pk):
 def role_add(request, pk):
     access.office_units(request.user)
     person = people.person_or_404(request.user, pk)
-    form = RoleAddForm(request.POST or None, units=people.grantable_units(request.user))
+    form = RoleAddForm(request.POST if request.method == "POST" else None, units=people.grantable_units(request.user))
     if form.is_bound and form.is_valid():
         try:
             people.role_grant(actor=request.user, person=person, **form.cleaned_data)
@@ -142,7 +146,9 @@ def role_edit(request, pk, membership):
     person = people.person_or_404(request.user, pk)
     membership = people.membership_or_404(request.user, person, membership)
     current = people.role_values(membership)
-    form = RoleEditForm(request.POST or None, initial={**current, "seen": people.fingerprint(current)})
+    form = RoleEditForm(
+        request.POST if request.method == "POST" else None, initial={**current, "seen": people.fingerprint(current)}
+    )
     title = _("Sửa vai trò %(role)s tại %(unit)s") % {"role": membership.title, "unit": membership.unit.name}
     if form.is_bound and form.is_valid():
         data = dict(form.cleaned_data)

@@ -56,7 +56,7 @@ def test_province_office_adds_an_official_enrols_the_commune_and_imports_a_crite
     sign_in(page, live_server.url, "vpdp_thanhhoa")
 
     # 1. People: a commune official for the new commune.
-    page.get_by_role("link", name="Quản lý", exact=True).click()
+    page.locator("#mainnav").get_by_role("link", name="Quản lý").click()
     page.get_by_role("link", name="Thêm người dùng").click()
     page.fill("#id_username", "xa_minhhoa")
     page.fill("#id_last_name", "Phạm Thị")
@@ -73,9 +73,9 @@ def test_province_office_adds_an_official_enrols_the_commune_and_imports_a_crite
     assert Membership.objects.get(user__username="xa_minhhoa").unit == commune
 
     # 2. Enrolment: the 10/47 set, zone and target year, from the current period.
-    page.get_by_role("link", name="Quản lý", exact=True).click()
+    page.locator("#mainnav").get_by_role("link", name="Quản lý").click()
     page.get_by_role("link", name="Đăng ký bộ tiêu chí").first.click()
-    page.fill("#id_q", "Minh Họa")
+    page.fill("#filter_q", "Minh Họa")
     page.get_by_role("button", name="Lọc").click()
     page.check(f"#commune-{commune.pk}")
     criteria_set = CriteriaSet.objects.get(code=REFORM_SET_CODE)
@@ -96,9 +96,9 @@ def test_province_office_adds_an_official_enrols_the_commune_and_imports_a_crite
     )
 
     # 3. A criteria file with a bad line, then the fixed file, applied.
-    page.get_by_role("link", name="Quản lý", exact=True).click()
+    page.locator("#mainnav").get_by_role("link", name="Quản lý").click()
     page.get_by_role("link", name="Nhập dữ liệu từ tệp").click()
-    page.get_by_role("link", name="Bộ tiêu chí").first.click()
+    page.get_by_role("link", name="Nhập bộ tiêu chí").click()
     bad, good = tmp_path / "bo-tieu-chi.csv", tmp_path / "bo-tieu-chi-da-sua.csv"
     bad.write_bytes(_criteria_file("nhiều"))
     good.write_bytes(_criteria_file("80"))

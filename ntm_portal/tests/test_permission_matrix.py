@@ -411,9 +411,7 @@ def test_the_matrix_and_access_actions_agree():
     for key, (method, action) in ROW_ACTIONS.items():
         index = 0 if method == "get" else 1
         allowed = {
-            role_of[role]
-            for role in role_of
-            if MATRIX[key]["expected"][role][index] not in ("403", "404", "405", "L")
+            role_of[role] for role in role_of if MATRIX[key]["expected"][role][index] not in ("403", "404", "405", "L")
         }
         assert allowed == set(ACTIONS[action]), (key, action)
 
@@ -572,3 +570,65 @@ def test_field_level_rules_of_a_task(demo_reports):
         if (str(response.status_code), got) != (code, after):
             mismatches.append(f"{who} {where} {posted}: got {response.status_code} {got}, expected {code} {after}")
     assert not mismatches, "\n".join(mismatches)
+
+
+# --- Offices give roles only where they may (office:person_add, office:role_add) -----------------
+
+
+def test_offices_never_add_a_person_outside_their_reach_or_at_a_province(demo, client_for):
+    """A district office (Thọ Xuân, with the province's office above it), the other district's office and
+    a commune's own office post a complete form for a unit they may not give roles at: the form comes back
+    (400) and no account is made."""
+    from django.contrib.auth import get_user_model
+
+    from communes.models import AdministrativeUnit, Role, UnitLevel
+    from ntm_portal.demo import XUAN_HOA_CODE, XUAN_TRUONG_CODE, make_member
+
+    province = AdministrativeUnit.objects.get(code="38")
+    district = AdministrativeUnit.objects.get(code="395")
+    nhu_xuan = AdministrativeUnit.objects.create(
+        code="402", name="Huyện Như Xuân", level=UnitLevel.DISTRICT, parent=province
+    )
+    make_member("vpdp_tinh", Role.OFFICE, province)
+    offices = {
+        "district": get_user_model().objects.get(username="vpdp_thoxuan"),
+        "other_district": make_member("vpdp_khac", Role.OFFICE, nhu_xuan),
+        "commune": make_member("vp_xa_xuantruong", Role.OFFICE, AdministrativeUnit.objects.get(code=XUAN_TRUONG_CODE)),
+    }
+    refused = [
+        ("district", province, Role.LEADER),
+        ("district", district, Role.OFFICE),
+        ("other_district", AdministrativeUnit.objects.get(code=XUAN_TRUONG_CODE), Role.COMMUNE_OFFICIAL),
+        ("commune", district, Role.LEADER),
+        ("commune", AdministrativeUnit.objects.get(code=XUAN_HOA_CODE), Role.COMMUNE_OFFICIAL),
+        ("commune", province, Role.LEADER),
+    ]
+    for who, unit, role in refused:
+        response = client_for(offices[who]).post(
+            reverse("office:person_add"),
+            {
+                "username": "nguoi_moi",
+                "last_name": "Lê",
+                "first_name": "An",
+                "email": "an@example.org",
+                "role": role,
+                "unit": unit.pk,
+                "valid_from": "01/05/2021",
+            },
+        )
+        assert response.status_code == 400, (who, unit.code)
+        assert not get_user_model().objects.filter(username="nguoi_moi").exists(), (who, unit.code)
+    # …and the district office does add one at its own commune.
+    response = client_for(offices["district"]).post(
+        reverse("office:person_add"),
+        {
+            "username": "nguoi_moi",
+            "last_name": "Lê",
+            "first_name": "An",
+            "email": "an@example.org",
+            "role": Role.COMMUNE_OFFICIAL,
+            "unit": AdministrativeUnit.objects.get(code=XUAN_HOA_CODE).pk,
+            "valid_from": "01/05/2021",
+        },
+    )
+    assert response.status_code == 302

@@ -82,3 +82,4 @@ class PeopleFilterForm(forms.Form):
     q = forms.CharField(label=_("Tìm"), required=False)
     role = forms.ChoiceField(label=_("Vai trò"), choices=[("", _("Mọi vai trò")), *Role.choices], required=False)
     unit = forms.CharField(label=_("Mã đơn vị"), required=False)
+    ended = forms.BooleanField(label=_("Gồm cả vai trò đã kết thúc"), required=False)

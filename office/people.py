@@ -48,13 +48,25 @@ def _reach_memberships(user: User | AnonymousUser) -> QuerySet[Membership]:
 
 
 def people_of(
-    user: User | AnonymousUser, *, unit: AdministrativeUnit | None = None, role: str = "", query: str = ""
+    user: User | AnonymousUser,
+    *,
+    unit: AdministrativeUnit | None = None,
+    role: str = "",
+    query: str = "",
+    with_ended: bool = True,
 ) -> QuerySet[User]:
     """The accounts holding a role (now, before or from a later day) at the office's units or below, by
     name; each with `reach_memberships`, its roles there. Filtered by a unit (and below), a role, or a
-    name, username or email containing `query`."""
+    name, username or email containing `query`; without `with_ended`, only roles not ended by today."""
     memberships = _reach_memberships(user)
     people = get_user_model().objects.filter(access.people_reach_q(user))
+    if not with_ended:
+        today = timezone.localdate()
+        memberships = memberships.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        people = people.filter(
+            Q(memberships__valid_until__isnull=True) | Q(memberships__valid_until__gte=today),
+            access.people_reach_q(user),
+        )
     if unit is not None:
         memberships = memberships.filter(unit__path__startswith=unit.path)
         people = people.filter(memberships__unit__path__startswith=unit.path)

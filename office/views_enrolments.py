@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,8 @@ from criteria.models import CriteriaSet
 
 from . import enrolments
 from .forms_enrolments import EnrolmentChangeForm, EnrolmentFilterForm
+
+ROWS_PER_PAGE = 100  # a province has hundreds of communes: filter, or page through them
 
 
 def _list_page(request, *, data, change_form=None, status=200):
@@ -38,10 +41,14 @@ def _list_page(request, *, data, change_form=None, status=200):
     if change_form is None:
         change_form = EnrolmentChangeForm(initial={"starts_on": month})
     zones = enrolments.zones_by_set()
+    filter_names = ("month", "criteria_set", "unit", "q")  # a refused POST: keep the list's filters only
+    page_query = urlencode({name: data[name] for name in filter_names if data.get(name)})
     context = {
         "filters": filters,
         "month": month,
         "rows": rows,
+        "page": Paginator(rows, ROWS_PER_PAGE).get_page(data.get("page")),
+        "page_query": page_query,
         "form": change_form,
         "selected": _ticked(change_form),
         "set_zones": [(s, zones.get(s.pk, [])) for s in criteria_sets],

@@ -32,7 +32,7 @@ def office_home(request):
     units = access.office_units(request.user)
     context = {
         "units": units,
-        "people_count": people.people_of(request.user).count(),
+        "people_count": people.people_of(request.user, with_ended=False).count(),
         "province_office": any(u.level == UnitLevel.PROVINCE and u.parent_id is None for u in units),
     }
     return render(request, "office/home.html", context)
@@ -51,7 +51,13 @@ def person_list(request):
         if unit is None or not access.roles_at(request.user, unit):
             unit = None
             filters.add_error("unit", _("Không có đơn vị mã này trong phạm vi của văn phòng."))
-    found = people.people_of(request.user, unit=unit, role=data.get("role", ""), query=data.get("q", ""))
+    found = people.people_of(
+        request.user,
+        unit=unit,
+        role=data.get("role", ""),
+        query=data.get("q", ""),
+        with_ended=bool(data.get("ended")),
+    )
     if filters.errors:
         found = found.none()
     page = Paginator(found, 50).get_page(request.GET.get("page"))

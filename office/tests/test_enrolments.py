@@ -323,3 +323,18 @@ def test_a_bad_month_is_refused(typed):
 
     with pytest.raises(ValidationError, match="MM/YYYY"):
         MonthField().clean(typed)
+
+
+def test_the_list_is_paged_and_the_pages_keep_the_filters(in_2021, users, client_for, monkeypatch):
+    from office import views_enrolments
+
+    monkeypatch.setattr(views_enrolments, "ROWS_PER_PAGE", 10)
+    client = client_for(users["vpdp_thoxuan"])
+    first = client.get(LIST, {"month": "04/2021"})
+    total = len(first.context["rows"])
+    assert total > 20 and len(first.context["page"]) == 10
+    html = first.content.decode()
+    assert "month=04%2F2021&amp;page=2" in html
+    second = client.get(LIST, {"month": "04/2021", "page": "2"})
+    shown = {r.commune.pk for r in first.context["page"]} | {r.commune.pk for r in second.context["page"]}
+    assert len(shown) == 20

@@ -257,3 +257,11 @@ def test_a_new_link_is_queued_through_the_outbox(people, client_for, django_capt
 
     assert send_set_password_link(change.pk) == "already sent" and len(mail.outbox) == 1
     assert not outbox.STILL_TO_DO[send_set_password_link.name]([change.pk]).exists()
+
+
+def test_people_whose_roles_ended_are_listed_only_on_request(people, client_for):
+    Membership.objects.filter(user=people["official_b"]).update(valid_until=datetime.date(2026, 6, 30))
+    client = client_for(people["office"])
+    assert "official_b" not in client.get(reverse("office:person_list")).content.decode()
+    body = client.get(reverse("office:person_list"), {"ended": "1"}).content.decode()
+    assert "official_b" in body and "đến 30/06/2026" in body

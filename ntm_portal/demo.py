@@ -23,6 +23,7 @@ from inspections.services import action_create, action_from_finding, finding_add
 from meetings import services as meetings
 from meetings.models import Meeting
 from ntm_portal.mergers import units_merge
+from office.models import AccountChange, ChangeKind
 from reports import services
 from reports.models import IndicatorStatus, MonthlyReport
 from reports.selectors import report_statuses
@@ -637,6 +638,7 @@ def seed_reform(*, reports=True):
                 position=demo.position,
                 valid_from=None if unit == province else REFORM_DAY,
             )
+        _record_reform_grants()
         criteria_set = CriteriaSet.objects.get(code=REFORM_SET_CODE)
         for code, _name, _old in REFORM_COMMUNES:
             enrolment_set(
@@ -649,6 +651,27 @@ def seed_reform(*, reports=True):
             )
     if reports:
         seed_reform_reports()
+
+
+def _record_reform_grants():
+    """What the province office's people page tells of Xã Thọ Xuân's official: the office gave the role
+    on the day the commune began (as it would on /office/people/). Idempotent."""
+    office = get_user_model().objects.get(username="vpdp_thanhhoa")
+    for membership in Membership.objects.filter(user__username="xa_thoxuan").select_related("unit", "user"):
+        AccountChange.objects.get_or_create(
+            person=membership.user,
+            kind=ChangeKind.ROLE_GRANTED,
+            unit=membership.unit,
+            defaults={
+                "actor": office,
+                "at": _local(REFORM_DAY.year, REFORM_DAY.month, REFORM_DAY.day, 8),
+                "details": {
+                    "role": membership.role,
+                    "position": membership.position,
+                    "valid_from": REFORM_DAY.isoformat(),
+                },
+            },
+        )
 
 
 def _reform_plan(code, rng, months, criteria_count, indicator_count):

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from communes import access
 from communes.models import AdministrativeUnit, UnitLevel
 from core.errors import ApplicationError, ConflictError
+from core.names import person_name
 
 from . import people
 from .forms import ActiveForm, PeopleFilterForm, PersonAddForm, PersonEditForm, RoleAddForm, RoleEditForm
@@ -83,7 +84,7 @@ def person_add(request):
             messages.success(
                 request,
                 _("Đã thêm %(name)s; liên kết đặt mật khẩu đã được gửi tới %(email)s.")
-                % {"name": person.get_full_name(), "email": person.email},
+                % {"name": person_name(person), "email": person.email},
             )
             return redirect("office:person_detail", pk=person.pk)
     return _render_form(request, form, title=_("Thêm người dùng"))
@@ -125,7 +126,7 @@ def person_edit(request, pk):
         except ApplicationError as error:
             _refused(form, error)
         else:
-            messages.success(request, _("Đã lưu thông tin của %(name)s.") % {"name": person.get_full_name()})
+            messages.success(request, _("Đã lưu thông tin của %(name)s.") % {"name": person_name(person)})
             return redirect("office:person_detail", pk=person.pk)
     return _render_form(request, form, title=_("Sửa thông tin liên hệ"), person=person)
 

@@ -265,3 +265,13 @@ def test_people_whose_roles_ended_are_listed_only_on_request(people, client_for)
     assert "official_b" not in client.get(reverse("office:person_list")).content.decode()
     body = client.get(reverse("office:person_list"), {"ended": "1"}).content.decode()
     assert "official_b" in body and "đến 30/06/2026" in body
+
+
+def test_the_province_office_reads_how_xa_tho_xuan_got_its_official(demo_reform, client_for):
+    """The demo after the reform: the province office's people page tells who gave the role, and when."""
+    users = get_user_model().objects.in_bulk(["vpdp_thanhhoa", "xa_thoxuan"], field_name="username")
+    client = client_for(users["vpdp_thanhhoa"])
+    body = client.get(reverse("office:person_detail", args=[users["xa_thoxuan"].pk])).content.decode()
+    assert "Giao vai trò" in body and "Cán bộ xã tại Xã Thọ Xuân; từ 01/07/2025" in body
+    assert "08:00 01/07/2025 · Lê Anh Tuấn" in body
+    assert access.may_grant_at(users["vpdp_thanhhoa"], users["xa_thoxuan"].memberships.get().unit)

@@ -8,14 +8,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from .models import OutboxEntry
 
 
-class ViewOnlyAdmin(admin.ModelAdmin):
-    """Viewing only, for the rows a workflow writes (report status, answers, derived results, submission
-    times, tasks, the outbox, the offices' records of changes and imports).
-
-    Changes go through the portal's services, which check the workflow, keep the summary in step and
-    record who did what; an admin edit would bypass all three. Derived data that drifted is put right
-    with `manage.py recompute_summaries`; the outbox with `manage.py sweep_outbox`.
-    """
+class NoWrites:
+    """Admin permissions that allow looking only (a ModelAdmin or an inline)."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -25,6 +19,16 @@ class ViewOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ViewOnlyAdmin(NoWrites, admin.ModelAdmin):
+    """Viewing only, for the rows a workflow writes (report status, answers, derived results, submission
+    times, tasks, the outbox, the offices' records of changes and imports).
+
+    Changes go through the portal's services, which check the workflow, keep the summary in step and
+    record who did what; an admin edit would bypass all three. Derived data that drifted is put right
+    with `manage.py recompute_summaries`; the outbox with `manage.py sweep_outbox`.
+    """
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.get_fields() if f.concrete and not f.primary_key]

@@ -11,7 +11,6 @@ report form answers it with a 409 and keeps what was typed). A refusal by role i
 with a `field` (inspections.services.ActionRefused); a user who may not act at all gets PermissionDenied (403).
 """
 
-
 from typing import Any
 
 

@@ -4,7 +4,7 @@ import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -222,31 +222,13 @@ class _DryRun(Exception):
         self.result = result
 
 
-def criteria_set_import(
-    source: str | Path | bytes | IO[bytes],
-    *,
-    code: str,
-    name: str,
-    legal_basis: str = "",
-    level: str = SetLevel.ADVANCED,
-    verified: bool = False,
-    effective_from: datetime.date | None = None,
-    effective_until: datetime.date | None = None,
-) -> CriteriaSet:
-    """Create or update a criteria set from a CSV/XLSX file (DESIGN §6). All or nothing.
+def criteria_set_import(source: str | Path | bytes | IO[bytes], **options: Any) -> CriteriaSet:
+    """Create or update a criteria set from a CSV/XLSX file (DESIGN §6), all or nothing: the set of
+    `criteria_set_import_with_changes` (same keyword arguments), for callers that need no list of changes.
 
     `effective_from`/`effective_until` (None: open) bound the months in which an enrolment in the set
-    applies (criteria.selectors.enrolment_in_force_q). See `criteria_set_import_with_changes`."""
-    return criteria_set_import_with_changes(
-        source,
-        code=code,
-        name=name,
-        legal_basis=legal_basis,
-        level=level,
-        verified=verified,
-        effective_from=effective_from,
-        effective_until=effective_until,
-    ).criteria_set
+    applies (criteria.selectors.enrolment_in_force_q)."""
+    return criteria_set_import_with_changes(source, **options).criteria_set
 
 
 def criteria_set_import_with_changes(

@@ -221,18 +221,15 @@ def person_create(
         )
         Profile.objects.create(user=person, phone=phone)
         _record(person=person, actor=actor, kind=ChangeKind.CREATED, username=username, email=email, phone=phone)
-        membership_grant(
-            user=person, unit=unit, role=role, department=department, position=position, valid_from=valid_from
-        )
-        _record(
-            person=person,
+        _grant(
             actor=actor,
-            kind=ChangeKind.ROLE_GRANTED,
+            person=person,
             unit=unit,
             role=role,
-            position=position,
             department=department,
+            position=position,
             valid_from=valid_from,
+            valid_until=None,
         )
         if email:
             _send_link(actor=actor, person=person)
@@ -275,26 +272,41 @@ def role_grant(
     if Membership.objects.filter(user=person, unit=unit, role=role).exists():
         raise ApplicationError(_("Người này đã có vai trò này tại đơn vị; hãy sửa vai trò đó."), field="role")
     with transaction.atomic():
-        membership = membership_grant(
-            user=person,
-            unit=unit,
-            role=role,
-            department=department,
-            position=position,
-            valid_from=valid_from,
-            valid_until=valid_until,
-        )
-        _record(
-            person=person,
+        return _grant(
             actor=actor,
-            kind=ChangeKind.ROLE_GRANTED,
+            person=person,
             unit=unit,
             role=role,
-            position=position,
             department=department,
+            position=position,
             valid_from=valid_from,
             valid_until=valid_until,
         )
+
+
+def _grant(
+    *,
+    actor: User,
+    person: User,
+    unit: AdministrativeUnit,
+    role: str,
+    department: str,
+    position: str,
+    valid_from: datetime.date | None,
+    valid_until: datetime.date | None,
+) -> Membership:
+    dates = {"valid_from": valid_from, "valid_until": valid_until}
+    membership = membership_grant(user=person, unit=unit, role=role, department=department, position=position, **dates)
+    _record(
+        person=person,
+        actor=actor,
+        kind=ChangeKind.ROLE_GRANTED,
+        unit=unit,
+        role=role,
+        position=position,
+        department=department,
+        **dates,
+    )
     return membership
 
 

@@ -115,20 +115,33 @@ def person_edit(request, pk):
     form = PersonEditForm(
         request.POST if request.method == "POST" else None, initial={**current, "seen": people.fingerprint(current)}
     )
+    return _edit_page(
+        request,
+        form=form,
+        save=lambda data, seen: people.person_update(actor=request.user, person=person, data=data, seen=seen),
+        title=_("Sửa thông tin liên hệ"),
+        person=person,
+        done=_("Đã lưu thông tin của %(name)s.") % {"name": person_name(person)},
+    )
+
+
+def _edit_page(request, *, form, save, title, person, done):
+    """An edit form of what was shown with a fingerprint (`seen`): saved → the person's page; refused → the
+    form again (409 when somebody else saved in between, the change not applied)."""
     if form.is_bound and form.is_valid():
         data = dict(form.cleaned_data)
         seen = data.pop("seen")
         try:
-            people.person_update(actor=request.user, person=person, data=data, seen=seen)
+            save(data, seen)
         except ConflictError as error:
             _refused(form, error)
-            return _render_form(request, form, title=_("Sửa thông tin liên hệ"), person=person, status=409)
+            return _render_form(request, form, title=title, person=person, status=409)
         except ApplicationError as error:
             _refused(form, error)
         else:
-            messages.success(request, _("Đã lưu thông tin của %(name)s.") % {"name": person_name(person)})
+            messages.success(request, done)
             return redirect("office:person_detail", pk=person.pk)
-    return _render_form(request, form, title=_("Sửa thông tin liên hệ"), person=person)
+    return _render_form(request, form, title=title, person=person)
 
 
 @login_required
@@ -156,21 +169,14 @@ def role_edit(request, pk, membership):
     form = RoleEditForm(
         request.POST if request.method == "POST" else None, initial={**current, "seen": people.fingerprint(current)}
     )
-    title = _("Sửa vai trò %(role)s tại %(unit)s") % {"role": membership.title, "unit": membership.unit.name}
-    if form.is_bound and form.is_valid():
-        data = dict(form.cleaned_data)
-        seen = data.pop("seen")
-        try:
-            people.role_update(actor=request.user, membership=membership, data=data, seen=seen)
-        except ConflictError as error:
-            _refused(form, error)
-            return _render_form(request, form, title=title, person=person, status=409)
-        except ApplicationError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("Đã lưu vai trò."))
-            return redirect("office:person_detail", pk=person.pk)
-    return _render_form(request, form, title=title, person=person)
+    return _edit_page(
+        request,
+        form=form,
+        save=lambda data, seen: people.role_update(actor=request.user, membership=membership, data=data, seen=seen),
+        title=_("Sửa vai trò %(role)s tại %(unit)s") % {"role": membership.title, "unit": membership.unit.name},
+        person=person,
+        done=_("Đã lưu vai trò."),
+    )
 
 
 @login_required

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import ViewOnlyHistoryAdmin
+from core.admin import NoWrites, ViewOnlyHistoryAdmin
 
 from .models import EvidenceFile, IndicatorStatus, MonthlyReport, PeriodDeadline, ReportEvent, ReportingPeriod
 
@@ -14,19 +14,10 @@ class ReportingPeriodAdmin(SimpleHistoryAdmin):
     readonly_fields = ("deadline",)
 
 
-class ReportEventInline(admin.TabularInline):
+class ReportEventInline(NoWrites, admin.TabularInline):
     model = ReportEvent
     extra = 0
     readonly_fields = ("action", "from_status", "to_status", "actor", "at", "comment", "late")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(MonthlyReport)

@@ -117,7 +117,7 @@ def applying_deadlines(periods, units) -> dict[tuple[int, int], "PeriodDeadline 
 
 
 def path_prefixes(path: str) -> list[str]:
-    """"38/395/15514/" → "38/", "38/395/", "38/395/15514/": the paths of a unit and the units above it."""
+    """ "38/395/15514/" → "38/", "38/395/", "38/395/15514/": the paths of a unit and the units above it."""
     parts = path.split("/")[:-1]
     return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 

@@ -54,9 +54,7 @@ def candidate_periods(today: datetime.date) -> list[ReportingPeriod]:
     low = today + datetime.timedelta(days=min(offsets) - 1)
     high = today + datetime.timedelta(days=max(offsets) + 1)
     moved = PeriodDeadline.objects.filter(deadline__date__gte=low, deadline__date__lte=high).values("period_id")
-    return list(
-        ReportingPeriod.objects.filter(Q(deadline__date__gte=low, deadline__date__lte=high) | Q(pk__in=moved))
-    )
+    return list(ReportingPeriod.objects.filter(Q(deadline__date__gte=low, deadline__date__lte=high) | Q(pk__in=moved)))
 
 
 def missing_communes(period: ReportingPeriod) -> QuerySet[AdministrativeUnit]:
@@ -87,9 +85,7 @@ def plan(today: datetime.date) -> list[PlannedReminder]:
         for office in sorted(offices, key=lambda unit: unit.path):
             if offsets.get((_local_date(office_deadlines[office.pk]) - today).days) != ReminderKind.OVERDUE:
                 continue
-            late = tuple(
-                c for c in communes if c.path.startswith(office.path) and _local_date(deadlines[c.pk]) < today
-            )
+            late = tuple(c for c in communes if c.path.startswith(office.path) and _local_date(deadlines[c.pk]) < today)
             if late:
                 planned.append(PlannedReminder(office, period, ReminderKind.DIGEST, late))
     return planned

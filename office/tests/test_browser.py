@@ -14,25 +14,12 @@ from communes.models import AdministrativeUnit, Membership, Role, UnitLevel
 from conftest import sign_in
 from core.testing import csv_bytes
 from criteria.models import CriteriaSet, Enrolment
+from criteria.services import CRITERIA_COLUMNS
 from ntm_portal.demo import PROVINCE_CODE, REFORM_DAY, REFORM_SET_CODE
 from office.models import ImportRecord, ImportStatus
 from reports.services import period_current
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CRITERIA_HEADER = [
-    "criterion_number",
-    "criterion_name",
-    "criterion_group",
-    "indicator_code",
-    "indicator_name",
-    "kind",
-    "unit",
-    "target",
-    "threshold",
-    "zone",
-    "responsible_department",
-]
 
 
 def _criteria_file(threshold):
@@ -40,7 +27,7 @@ def _criteria_file(threshold):
         ["1", "Quy hoạch", "", "1.1", "Có quy hoạch chung xã được phê duyệt", "yes_no", "", "", "", "", ""],
         ["2", "Giao thông", "", "2.1", "Tỷ lệ đường xã được nhựa hóa", "percent_min", "%", "", threshold, "", ""],
     ]
-    return csv_bytes([CRITERIA_HEADER, *rows])
+    return csv_bytes([list(CRITERIA_COLUMNS), *rows])
 
 
 def test_province_office_adds_an_official_enrols_the_commune_and_imports_a_criteria_set(

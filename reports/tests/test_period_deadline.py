@@ -63,9 +63,7 @@ def test_a_province_deadline_applies_to_its_communes(tree, people, may):
     }
 
 
-def test_a_district_deadline_beats_the_province_s_for_its_communes_only(
-    tree, people, may, django_assert_num_queries
-):
+def test_a_district_deadline_beats_the_province_s_for_its_communes_only(tree, people, may, django_assert_num_queries):
     period_deadline_set(period=may, unit=tree["province"], deadline=at(27), user=people["province_office"], reason="Lễ")
     period_deadline_set(period=may, unit=tree["district"], deadline=at(29), user=people["office"], reason="Bão")
     with django_assert_num_queries(1):

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from communes import access
@@ -17,7 +17,15 @@ from criteria.models import Enrolment, IndicatorTarget
 from criteria.selectors import applying_enrolment_id
 from inspections.selectors import open_shortcomings
 
-from .models import IndicatorStatus, MonthlyReport, PeriodDeadline, ReportingPeriod, applying_deadlines, path_prefixes
+from .models import (
+    IndicatorStatus,
+    MonthlyReport,
+    PeriodDeadline,
+    ReportingPeriod,
+    ReportStatus,
+    applying_deadlines,
+    path_prefixes,
+)
 from .services import period_current
 
 if TYPE_CHECKING:
@@ -268,6 +276,27 @@ def latest_report(commune: AdministrativeUnit) -> MonthlyReport | None:
         .order_by("-period__year", "-period__month")
         .first()
     )
+
+
+def standings(communes: Iterable[AdministrativeUnit]) -> dict[int, MonthlyReport]:
+    """Where each commune stands now, by commune id: its latest accepted report, else its latest submitted
+    one (awaiting review), with its period and set; a commune with neither is missing. Three queries
+    whatever the number of communes. Pages show it beside the current period's progress, so that no page
+    is empty at the start of a month."""
+
+    def latest(status: str) -> Subquery:
+        reports = MonthlyReport.objects.filter(commune=OuterRef("pk"), status=status)
+        return Subquery(reports.order_by("-period__year", "-period__month").values("pk")[:1])
+
+    ids = [c.pk for c in communes]
+    rows = (
+        AdministrativeUnit.objects.filter(pk__in=ids)
+        .annotate(accepted=latest(ReportStatus.ACCEPTED), submitted=latest(ReportStatus.SUBMITTED))
+        .values_list("pk", "accepted", "submitted")
+    )
+    chosen = {pk: accepted or submitted for pk, accepted, submitted in rows if accepted or submitted}
+    reports = MonthlyReport.objects.select_related("period", "criteria_set").in_bulk(list(chosen.values()))
+    return {pk: reports[report_id] for pk, report_id in chosen.items()}
 
 
 def unmet_criteria(report: MonthlyReport, departments: set[str] | None = None) -> list[Criterion]:

@@ -8,9 +8,11 @@ from django.http import Http404
 
 from communes import access
 
-from .models import SHORTCOMINGS, ActionItem, ActionStatus, Finding, Inspection
+from .models import SHORTCOMINGS, ActionItem, ActionStatus, Finding, Inspection, InspectionStatus
 
 if TYPE_CHECKING:
+    import datetime
+
     from django.contrib.auth.models import AnonymousUser, User
 
     from communes.models import AdministrativeUnit
@@ -155,3 +157,31 @@ def latest_findings(
     return findings.select_related("indicator", "visit", "visit__inspection").order_by(
         "-visit__inspection__date", "-id"
     )[:limit]
+
+
+def actions_due(actions: QuerySet[ActionItem], *, until: datetime.date | None = None) -> QuerySet[ActionItem]:
+    """The open tasks among `actions`, due by `until` when given (earlier ones: overdue), soonest first."""
+    actions = actions.filter(status__in=OPEN_STATUSES)
+    if until is not None:
+        actions = actions.filter(due_date__lte=until)
+    return actions.select_related("commune", "commune__parent", "criterion", "indicator").order_by("due_date", "id")
+
+
+def actions_to_verify(user: User | AnonymousUser) -> QuerySet[ActionItem]:
+    """Tasks reported done that the user may verify (inspector or office), the oldest due first."""
+    verifiable = access.scope_by_action(ActionItem.objects.all(), user, "action.verify", unit_field="commune")
+    return (
+        verifiable.filter(status=ActionStatus.DONE)
+        .select_related("commune", "commune__parent", "criterion")
+        .order_by("due_date", "id")
+    )
+
+
+def inspections_under_way(user: User | AnonymousUser) -> QuerySet[Inspection]:
+    """Inspections planned or in progress that the user sees, the earliest first."""
+    return (
+        inspections_visible_to(user)
+        .filter(status__in=(InspectionStatus.PLANNED, InspectionStatus.IN_PROGRESS))
+        .select_related("commune", "commune__parent")
+        .order_by("date", "id")
+    )

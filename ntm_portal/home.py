@@ -1,6 +1,7 @@
 """What each role sees first after signing in."""
 
 from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communes import access
@@ -8,10 +9,10 @@ from communes.models import Role
 from communes.selectors import existing_between_q
 from criteria.models import Criterion, Indicator
 from criteria.selectors import active_set_for, enrolments_for
-from inspections.selectors import actions_of_commune
-from reports.models import MonthlyReport
-from reports.selectors import attach_deadlines, deadlines_for, enrolments_reporting_in
+from reports.selectors import enrolments_reporting_in
 from reports.services import period_current
+
+from . import queues
 
 
 def _communes_with_enrolment(user, period):
@@ -51,19 +52,9 @@ def home_context(user):
     if role is None:
         return None, context
     context["period"] = period = period_current()
+    now = timezone.now()
     if role == Role.COMMUNE_OFFICIAL:
-        communes = _communes_with_enrolment(user, period)
-        reports = {
-            r.commune_id: r for r in MonthlyReport.objects.filter(period=period, commune__in=[c for c, _e in communes])
-        }
-        attach_deadlines(list(reports.values()))
-        deadlines = deadlines_for([c for c, _e in communes], period)
-        for commune, _e in communes:
-            commune.deadline_text = period.deadline_text(deadline=deadlines[commune.pk])  # its own deadline
-        context["commune_cards"] = [
-            (commune, enrolment, reports.get(commune.pk), list(actions_of_commune(commune, open_only=True)[:10]))
-            for commune, enrolment in communes
-        ]
+        context["queues"] = queues.commune_queues(_communes_with_enrolment(user, period), period, now)
     elif role == Role.DEPARTMENT:
         departments = {m.department for m in access.memberships_of(user) if m.role == Role.DEPARTMENT}
         criteria_set = active_set_for(user)
@@ -77,10 +68,19 @@ def home_context(user):
             else []
         )
         context["departments"] = sorted(departments)
+        context["sector_indicators"] = queues.department_queue(user, departments, period)
     else:
         communes = _communes_of_area(user, period)
         context["communes"] = communes
         context["enrolled_count"] = sum(1 for _c, e in communes if e)
         context["home_title"] = AREA_TITLES[role]
+        if role == Role.OFFICE:
+            context.update(queues.office_queue(user, period, now))
+        elif role == Role.LEADER:
+            context["standings"], context["without_standing"] = queues.leader_standings(user, period)
+        else:
+            context.update(queues.inspector_queue(user))
+        if role != Role.INSPECTOR:
+            context["minutes"] = queues.latest_minutes(user)
     context["home_units"] = [m.unit for m in access.memberships_of(user) if m.role == role]
     return role, context

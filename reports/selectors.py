@@ -327,3 +327,47 @@ def disputed_pairs(reports: Sequence[MonthlyReport]) -> set[tuple[int, int]]:
         .values_list("report_id", "indicator_id")
     )
     return pairs & {(commune_of[report], indicator) for report, indicator in met}
+
+
+def accepted_standings(
+    communes: Iterable[AdministrativeUnit],
+) -> dict[int, tuple[MonthlyReport, MonthlyReport | None]]:
+    """{commune id: (its latest accepted report, the accepted one before it or None)}: the standing a
+    leader reads ("đạt X/N") and its trend. Communes without an accepted report are missing. Two queries
+    whatever the number of communes."""
+
+    def accepted(offset: int) -> Subquery:
+        reports = MonthlyReport.objects.filter(commune=OuterRef("pk"), status=ReportStatus.ACCEPTED)
+        return Subquery(reports.order_by("-period__year", "-period__month").values("pk")[offset : offset + 1])
+
+    rows = list(
+        AdministrativeUnit.objects.filter(pk__in=[c.pk for c in communes])
+        .annotate(latest=accepted(0), before=accepted(1))
+        .values_list("pk", "latest", "before")
+    )
+    ids = [pk for _c, latest, before in rows for pk in (latest, before) if pk]
+    reports = MonthlyReport.objects.select_related("period", "criteria_set").in_bulk(ids)
+    return {pk: (reports[latest], reports.get(before) if before else None) for pk, latest, before in rows if latest}
+
+
+def reports_awaiting_review(user: User | AnonymousUser) -> QuerySet[MonthlyReport]:
+    """Submitted reports not yet reviewed, of every period, at the communes where the user may review
+    (a current office membership), oldest period first, then first submitted first."""
+    reviewable = access.scope_by_action(MonthlyReport.objects.all(), user, "report.review", unit_field="commune")
+    return (
+        reviewable.filter(status=ReportStatus.SUBMITTED)
+        .select_related("commune", "commune__parent", "period")
+        .order_by("period__year", "period__month", "submitted_at", "pk")
+    )
+
+
+def reports_needing_action(communes: Iterable[AdministrativeUnit]) -> QuerySet[MonthlyReport]:
+    """The communes' returned and draft reports of every period, oldest period first: what their
+    officials must finish before anything else."""
+    return (
+        MonthlyReport.objects.filter(
+            commune__in=[c.pk for c in communes], status__in=(ReportStatus.RETURNED, ReportStatus.DRAFT)
+        )
+        .select_related("commune", "period")
+        .order_by("period__year", "period__month", "pk")
+    )

@@ -39,7 +39,7 @@ def test_xuan_hoa_sees_its_returned_april_report_first_with_the_reason(at_may_20
     first_item = queue[: queue.index("</li>")]
     assert "Báo cáo tháng 04/2021" in first_item and "Sửa và nộp lại" in first_item
     assert returned.review_comment in first_item
-    assert f"{reverse('reports:report_edit', args=[returned.pk])}#tc-13" in first_item  # the reason's criterion 13
+    assert f"{reverse('reports:report_detail', args=[returned.pk])}#tc-13" in first_item  # the reason's criterion 13
     # then this month's report to open
     assert queue.index("Sửa và nộp lại") < queue.index("Lập báo cáo tháng 05/2021")
     assert "Hạn nộp: 25/05/2021 — còn 22 ngày" in body

@@ -327,3 +327,24 @@ def disputed_pairs(reports: Sequence[MonthlyReport]) -> set[tuple[int, int]]:
         .values_list("report_id", "indicator_id")
     )
     return pairs & {(commune_of[report], indicator) for report, indicator in met}
+
+
+def standings_as_of(communes: Iterable[AdministrativeUnit], period: ReportingPeriod) -> dict[int, MonthlyReport]:
+    """`standings` as they were at the end of `period`: only reports of `period` and earlier count, so that
+    a dashboard of a past month shows where each commune stood then (for the current period the two are
+    the same). Three queries whatever the number of communes."""
+    until = Q(period__year__lt=period.year) | Q(period__year=period.year, period__month__lte=period.month)
+
+    def latest(status: str) -> Subquery:
+        reports = MonthlyReport.objects.filter(until, commune=OuterRef("pk"), status=status)
+        return Subquery(reports.order_by("-period__year", "-period__month").values("pk")[:1])
+
+    ids = [c.pk for c in communes]
+    rows = (
+        AdministrativeUnit.objects.filter(pk__in=ids)
+        .annotate(accepted=latest(ReportStatus.ACCEPTED), submitted=latest(ReportStatus.SUBMITTED))
+        .values_list("pk", "accepted", "submitted")
+    )
+    chosen = {pk: accepted or submitted for pk, accepted, submitted in rows if accepted or submitted}
+    reports = MonthlyReport.objects.select_related("period", "criteria_set").in_bulk(list(chosen.values()))
+    return {pk: reports[report_id] for pk, report_id in chosen.items()}

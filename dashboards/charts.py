@@ -117,7 +117,13 @@ def distribution(data: Mapping[str, Any]) -> dict[str, Any]:
     low: float = min(values + [t for t, _ in thresholds] + [0.0])
     high: float = max(values + [t for t, _ in thresholds] + [1.0])
     span = (high - low) or 1
-    width, label_width, value_width, row, axis = 420, 128, 52, 17, 18
+    # Each bar's value label: "62.5 ✓", with the month of a report of an earlier month: "62.5 ✓ (03/2021)".
+    value_labels = [
+        f"{_value(value)} {'✓' if met else '✗'}" + (f" ({month})" if month else "")
+        for _name, value, met, month in points
+    ]
+    value_width = 14 + 6.5 * max((len(label) for label in value_labels), default=4)
+    width, label_width, row, axis = 420, 128, 17, 18
     top = 8 + 13 * len(thresholds)
     left, right = label_width, width - value_width
 
@@ -127,7 +133,7 @@ def distribution(data: Mapping[str, Any]) -> dict[str, Any]:
     chart: dict[str, Any] = {**data, "width": width, "left": left, "right": right, "top": top}
     if len(points) <= BARS_MAX:
         bars = []
-        for index, (name, value, met, month) in enumerate(points):
+        for index, ((name, value, met, month), value_label) in enumerate(zip(points, value_labels, strict=True)):
             y = top + index * row
             bars.append(
                 {
@@ -137,6 +143,7 @@ def distribution(data: Mapping[str, Any]) -> dict[str, Any]:
                     "name": _label(name),
                     "full_name": name,
                     "value": _value(value),
+                    "label": value_label,
                     "value_x": _n(max(x(value), left) + 4),
                     "met": met,
                     "month": month,

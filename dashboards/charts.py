@@ -122,7 +122,8 @@ def distribution(data: Mapping[str, Any]) -> dict[str, Any]:
         f"{_value(value)} {'✓' if met else '✗'}" + (f" ({month})" if month else "")
         for _name, value, met, month in points
     ]
-    value_width = 14 + 6.5 * max((len(label) for label in value_labels), default=4)
+    # Whole numbers: templates print them (a float would come out as "373,5" in Vietnamese).
+    value_width = 14 + round(6.5 * max((len(label) for label in value_labels), default=4))
     width, label_width, row, axis = 420, 128, 17, 18
     top = 8 + 13 * len(thresholds)
     left, right = label_width, width - value_width

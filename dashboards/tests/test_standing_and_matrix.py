@@ -161,6 +161,8 @@ def test_criterion_chart_labels_each_commune_with_its_value(demo_reports, client
     assert '<text class="bar-name"' in body and ">Xã Xuân Trường</text>" in body
     assert '<text class="bar-value"' in body
     assert chart["thresholds"] and 'class="threshold"' in body
+    svg = body.split('class="chart chart-distribution')[1].split("</svg>")[0]
+    assert not re.search(r'="-?\d+,\d+"', svg)  # SVG numbers with a dot, whatever the language
     # At the start of May the same chart reads each commune's standing, with its month.
     response = client_for(users["vpdp_thoxuan"]).get(reverse("dashboards:criterion", args=[DISTRICT_CODE, number]))
     chart = next(c for c in response.context["charts"] if c["indicator"] == indicator)

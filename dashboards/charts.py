@@ -92,29 +92,105 @@ def trajectory(reports: Sequence[MonthlyReport]) -> dict[str, Any]:
     }
 
 
+BARS_MAX = 40  # beyond this many communes a criterion chart counts them per band of values instead
+NAME_LENGTH = 20
+
+
+def _label(name: str) -> str:
+    return name if len(name) <= NAME_LENGTH else name[: NAME_LENGTH - 1] + "…"
+
+
+def _value(value: float) -> str:
+    return f"{value:g}"
+
+
 def distribution(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Each commune's value of a numeric sub-criterion as a dot on one axis, with the target line(s)."""
-    values = data["values"]
-    thresholds = [float(t.threshold) for t in data["targets"] if t.threshold is not None]
-    low = min(values + thresholds + [0])
-    high = max(values + thresholds + [1])
+    """A numeric sub-criterion's values across the communes, against the target line(s): one labelled bar
+    per commune (name, value, ✓/✗), sorted by value; with more than BARS_MAX communes, a histogram whose
+    bars are labelled with how many communes fall in each band of values.
+
+    `data`: selectors.criterion_page's distribution, whose `points` are (commune name, value, met, period
+    label, "" for the viewed period) sorted by value."""
+    points = data["points"]
+    values: list[float] = [value for _name, value, _met, _month in points]
+    thresholds = [(float(t.threshold), t) for t in data["targets"] if t.threshold is not None]
+    low: float = min(values + [t for t, _ in thresholds] + [0.0])
+    high: float = max(values + [t for t, _ in thresholds] + [1.0])
     span = (high - low) or 1
-    width, height, pad = 600, 70, 20
+    # Each bar's value label: "62.5 ✓", with the month of a report of an earlier month: "62.5 ✓ (03/2021)".
+    value_labels = [
+        f"{_value(value)} {'✓' if met else '✗'}" + (f" ({month})" if month else "")
+        for _name, value, met, month in points
+    ]
+    # Whole numbers: templates print them (a float would come out as "373,5" in Vietnamese).
+    value_width = 14 + round(6.5 * max((len(label) for label in value_labels), default=4))
+    width, label_width, row, axis = 420, 128, 17, 18
+    top = 8 + 13 * len(thresholds)
+    left, right = label_width, width - value_width
 
-    def x(value: float) -> str:
-        return _n(pad + (width - 2 * pad) * (value - low) / span)
+    def x(value: float) -> float:
+        return left + (right - left) * (value - low) / span
 
-    return {
-        **data,
-        "width": width,
-        "height": height,
-        "dots": [{"x": x(v), "value": v} for v in values],
-        "thresholds": [
-            {"x": x(float(t.threshold)), "zone": t.zone, "text": t.target_text}
-            for t in data["targets"]
-            if t.threshold is not None
+    chart: dict[str, Any] = {**data, "width": width, "left": left, "right": right, "top": top}
+    if len(points) <= BARS_MAX:
+        bars = []
+        for index, ((name, value, met, month), value_label) in enumerate(zip(points, value_labels, strict=True)):
+            y = top + index * row
+            bars.append(
+                {
+                    "y": _n(y + 2),
+                    "text_y": _n(y + row - 5),
+                    "width": _n(max(x(value) - left, 1.5)),
+                    "name": _label(name),
+                    "full_name": name,
+                    "value": _value(value),
+                    "label": value_label,
+                    "value_x": _n(max(x(value), left) + 4),
+                    "met": met,
+                    "month": month,
+                }
+            )
+        chart.update(kind="bars", bars=bars, bar_height=row - 4, bottom=top + len(points) * row)
+    else:
+        bands = 10
+        size = span / bands
+        counts = [0] * bands
+        for value in values:
+            counts[min(int((value - low) / size), bands - 1)] += 1
+        peak = max(counts) or 1
+        height = 120
+        columns = []
+        for index, count in enumerate(counts):
+            x0, x1 = x(low + index * size), x(low + (index + 1) * size)
+            h = (height - 16) * count / peak
+            columns.append(
+                {
+                    "x": _n(x0 + 1),
+                    "width": _n(x1 - x0 - 2),
+                    "y": _n(top + height - h),
+                    "height": _n(h),
+                    "count": count,
+                    "count_x": _n((x0 + x1) / 2),
+                    "count_y": _n(top + height - h - 3),
+                    "from": _value(round(low + index * size, 2)),
+                    "to": _value(round(low + (index + 1) * size, 2)),
+                }
+            )
+        chart.update(kind="histogram", columns=columns, bottom=top + height)
+    chart.update(
+        height=chart["bottom"] + axis,
+        axis_y=_n(chart["bottom"] + axis - 5),
+        low=_value(low),
+        high=_value(high),
+        thresholds=[
+            {
+                "x": _n(x(value)),
+                "text_y": _n(8 + 13 * index),
+                "zone": t.zone,
+                "text": t.target_text,
+                "anchor": "end" if x(value) > (left + right) / 2 else "start",
+            }
+            for index, (value, t) in enumerate(thresholds)
         ],
-        "low": f"{low:g}",
-        "high": f"{high:g}",
-        "right": width - pad,
-    }
+    )
+    return chart

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
 from communes import access
@@ -16,7 +16,7 @@ from communes.models import AdministrativeUnit, UnitLevel
 from criteria.models import CriteriaSet, Criterion, Enrolment, IndicatorTarget
 from inspections.selectors import actions_of_commune, latest_findings
 from reports.models import IndicatorStatus, MonthlyReport, ReportingPeriod, ReportStatus
-from reports.selectors import disputed_pairs, enrolments_reporting_in
+from reports.selectors import disputed_pairs, enrolments_reporting_in, standings
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -49,6 +49,9 @@ class OverviewRow:
     report: MonthlyReport | None
     previous: MonthlyReport | None
     disputed: int = 0
+    # Where the commune stood at the end of the period (reports.selectors.standings with as_of): its latest
+    # accepted report, else its latest submitted one, of this period or an earlier one.
+    standing: MonthlyReport | None = None
 
     @property
     def state(self) -> str:
@@ -80,6 +83,21 @@ class OverviewRow:
     @property
     def indicators_change(self) -> int | None:
         return self.change("indicators_met")
+
+    @property
+    def basis(self) -> MonthlyReport | None:
+        """The report the matrix and the criterion page read this commune's criteria from: the period's
+        report when it shows numbers, else its standing when on the same criteria set (a commune that has
+        not reported yet this month still shows where it stands, with that report's month)."""
+        if self.shows_numbers:
+            return self.report
+        if self.standing is not None and self.standing.criteria_set_id == self.enrolment.criteria_set_id:
+            return self.standing
+        return None
+
+    @property
+    def basis_is_standing(self) -> bool:
+        return self.basis is not None and self.basis is not self.report
 
     @property
     def completeness(self) -> int:
@@ -136,21 +154,41 @@ class Overview:
             ),
         }
 
+    @property
+    def standing_totals(self) -> dict[str, int]:
+        """Where the communes stand (see OverviewRow.standing): how many have a result, how many of those
+        are accepted, how many meet every criterion."""
+        standings = [row.standing for row in self.rows if row.standing is not None]
+        return {
+            "with_result": len(standings),
+            "accepted": sum(1 for s in standings if s.status == ReportStatus.ACCEPTED),
+            "standard": sum(1 for s in standings if s.criteria_total and s.criteria_met == s.criteria_total),
+            "without_result": len(self.rows) - len(standings),
+        }
 
-def previous_period(period: ReportingPeriod) -> ReportingPeriod | None:
-    year, month = (period.year, period.month - 1) if period.month > 1 else (period.year - 1, 12)
-    return ReportingPeriod.objects.filter(year=year, month=month).first()
+
+def previous_month(period: ReportingPeriod) -> tuple[int, int]:
+    return (period.year, period.month - 1) if period.month > 1 else (period.year - 1, 12)
 
 
-def _reports_by_commune(
-    period: ReportingPeriod | None, unit: AdministrativeUnit, *fields: str
-) -> dict[int, MonthlyReport]:
-    """{commune id: report} of `period` below `unit`; `fields` limits the columns read."""
-    if period is None:
-        return {}
-    reports = MonthlyReport.objects.filter(period=period, commune__path__startswith=unit.path).order_by()
-    reports = reports.only("commune_id", *fields) if fields else reports.defer("zone", "review_comment")
-    return {r.commune_id: r for r in reports}
+def _reports_by_month(
+    months: Sequence[tuple[int, int]], unit: AdministrativeUnit
+) -> dict[tuple[int, int], dict[int, MonthlyReport]]:
+    """{(year, month): {commune id: report}} of the periods of `months` below `unit`, in one query (the
+    periods are matched by year and month in it: no query for the periods themselves)."""
+    months_q = Q()
+    for year, month in months:
+        months_q |= Q(period__year=year, period__month=month)
+    reports = (
+        MonthlyReport.objects.filter(months_q, commune__path__startswith=unit.path)
+        .select_related("period")
+        .defer("zone", "review_comment")
+        .order_by()
+    )
+    found: dict[tuple[int, int], dict[int, MonthlyReport]] = {month: {} for month in months}
+    for report in reports:
+        found[(report.period.year, report.period.month)][report.commune_id] = report
+    return found
 
 
 def set_choices(enrolments: Iterable[Enrolment]) -> list[SetChoice]:
@@ -184,30 +222,33 @@ def overview(
 ) -> Overview:
     """Every commune below `unit` that must report in `period` (reports.selectors.communes_reporting_in) on
     one criteria set (`set_code` when they use it, else the one most of them use), with its report and,
-    with `compare`, the previous month's report and the sub-criteria disputed by inspections."""
+    with `compare`, the previous month's report, the sub-criteria disputed by inspections and where the
+    commune stands (its latest accepted, else submitted, report up to `period`)."""
     enrolments = enrolments_reporting_in(period, within=unit)
     sets = set_choices(enrolments)
     criteria_set = chosen_set(sets, set_code)
-    current = _reports_by_commune(period, unit)
-    previous, disputed = {}, Counter()
+    this_month = (period.year, period.month)
+    months = _reports_by_month([this_month, previous_month(period)] if compare else [this_month], unit)
+    current = months[this_month]
+    enrolments = [e for e in enrolments if e.criteria_set_id == getattr(criteria_set, "pk", None)]
+    previous, disputed, standing = {}, Counter(), {}
     if compare:
-        previous = _reports_by_commune(
-            previous_period(period),
-            unit,
-            "status",
-            "criteria_met",
-            "indicators_met",
-            "criteria_total",
-            "criteria_set_id",
-        )
+        standing = standings([e.commune for e in enrolments], as_of=period)
+        previous = months[previous_month(period)]
         disputed = Counter(commune for commune, _indicator in disputed_pairs(list(current.values())))
     return Overview(
         unit=unit,
         period=period,
         rows=[
-            OverviewRow(e.commune, e, current.get(e.commune_id), previous.get(e.commune_id), disputed[e.commune_id])
+            OverviewRow(
+                e.commune,
+                e,
+                current.get(e.commune_id),
+                previous.get(e.commune_id),
+                disputed[e.commune_id],
+                standing.get(e.commune_id),
+            )
             for e in enrolments
-            if e.criteria_set_id == getattr(criteria_set, "pk", None)
         ],
         criteria_set=criteria_set,
         sets=sets,
@@ -223,10 +264,30 @@ def criteria_of(data: Overview, departments: set[str] | None = None) -> list[Cri
     return list(access.limit_to_sectors(criteria, departments, criterion=""))
 
 
+SHORT_NAME_LENGTH = 18
+
+
+def short_name(name: str, limit: int = SHORT_NAME_LENGTH) -> str:
+    """A criterion's name short enough for a matrix column header: the words before the first comma,
+    parenthesis, colon or dash, cut at a word within `limit` characters; "…" marks a name cut short."""
+    head = name
+    for mark in (",", "(", ":", ";", " - ", " – "):
+        head = head.split(mark, 1)[0]
+    head = head.strip() or name.strip()
+    if len(head) > limit:
+        words, kept = head.split(), ""
+        for word in words:
+            if len(f"{kept} {word}".strip()) > limit:
+                break
+            kept = f"{kept} {word}".strip()
+        head = kept or head[:limit]
+    return head if head == name.strip() else f"{head}…"
+
+
 MATRIX_SORTS = {
     "name": lambda row: row.commune.name,
-    "criteria": lambda row: -(row.report.criteria_met if row.shows_numbers else -1),
-    "indicators": lambda row: -(row.report.indicators_met if row.shows_numbers else -1),
+    "criteria": lambda row: -(row.basis.criteria_met if row.basis else -1),
+    "indicators": lambda row: -(row.basis.indicators_met if row.basis else -1),
 }
 
 
@@ -242,7 +303,9 @@ def matrix(
     set_code: str = "",
 ) -> dict[str, Any]:
     """Rows of (overview row, [cell per criterion]) of one set's communes (see `overview`); a cell is
-    "met", "unmet" or "none" (not reported)."""
+    "met", "unmet" or "none" (no result). A commune without numbers for the period shows its standing
+    (OverviewRow.basis). `totals`: per column, (criterion, communes meeting it); `headers`: per column,
+    (criterion, its short name)."""
     data = overview(unit, period, set_code=set_code)
     criteria = criteria_of(data, departments)
     rows = data.rows
@@ -253,12 +316,23 @@ def matrix(
     rows = sorted(rows, key=MATRIX_SORTS.get(sort, MATRIX_SORTS["name"]))
     columns = [c for c in criteria if criterion is None or c.number == criterion]
     table = []
+    meeting: Counter[int] = Counter()
     for row in rows:
-        met = set(row.report.met_criteria) if row.shows_numbers else None
+        met = set(row.basis.met_criteria) if row.basis else None
         cells = [("none" if met is None else "met" if c.number in met else "unmet", c) for c in columns]
+        meeting.update(c.number for kind, c in cells if kind == "met")
         table.append((row, cells))
     zones = sorted({r.enrolment.zone for r in data.rows if r.enrolment.zone})
-    return {"overview": data, "criteria": criteria, "columns": columns, "table": table, "zones": zones}
+    return {
+        "overview": data,
+        "criteria": criteria,
+        "columns": columns,
+        "headers": [(c, short_name(c.name)) for c in columns],
+        "table": table,
+        "totals": [(c, meeting[c.number]) for c in columns],
+        "with_result": sum(1 for row in rows if row.basis),
+        "zones": zones,
+    }
 
 
 def commune_page(commune: AdministrativeUnit, *, departments: set[str] | None = None) -> dict[str, Any]:
@@ -298,7 +372,7 @@ def commune_page(commune: AdministrativeUnit, *, departments: set[str] | None = 
 def criterion_page(data: Overview, criterion: Criterion, departments: set[str] | None = None) -> dict[str, Any]:
     """For one criterion of the overview's set: each commune's status, and every numeric sub-criterion's
     values vs target (for a department, see access.sector_departments, its own sub-criteria only)."""
-    reports = [row.report for row in data.rows if row.shows_numbers]
+    reports = [row.basis for row in data.rows if row.basis]
     statuses = (
         access.limit_to_sectors(
             IndicatorStatus.objects.filter(report__in=reports, indicator__criterion=criterion), departments
@@ -310,20 +384,28 @@ def criterion_page(data: Overview, criterion: Criterion, departments: set[str] |
     by_indicator = {}
     for status in statuses:
         by_indicator.setdefault(status.indicator, []).append(status)
+    names = {row.commune.pk: row.commune.name for row in data.rows}
+    # Reports of an earlier month (a commune's standing) carry their month beside the value.
+    months = {row.basis.pk: str(row.basis.period) for row in data.rows if row.basis_is_standing}
     distributions = []
     for indicator, items in by_indicator.items():
-        values = sorted(float(s.value) for s in items if s.value is not None)
+        valued = sorted((s for s in items if s.value is not None), key=lambda s: (float(s.value), s.report_id))
         if indicator.has_threshold:
             distributions.append(
                 {
                     "indicator": indicator,
-                    "values": values,
+                    "values": [float(s.value) for s in valued],
+                    # (commune name, value, met, the month of a report of an earlier month or ""): one bar each.
+                    "points": [
+                        (names.get(s.report.commune_id, ""), float(s.value), s.met, months.get(s.report_id, ""))
+                        for s in valued
+                    ],
                     "met": sum(1 for s in items if s.met),
                     "count": len(items),
                     "targets": list(indicator.targets.all()),
                 }
             )
-    rows = [(row, criterion.number in row.report.met_criteria if row.shows_numbers else None) for row in data.rows]
+    rows = [(row, criterion.number in row.basis.met_criteria if row.basis else None) for row in data.rows]
     return {"overview": data, "rows": rows, "distributions": distributions}
 
 

@@ -278,14 +278,18 @@ def latest_report(commune: AdministrativeUnit) -> MonthlyReport | None:
     )
 
 
-def standings(communes: Iterable[AdministrativeUnit]) -> dict[int, MonthlyReport]:
+def standings(communes: Iterable[AdministrativeUnit], as_of: ReportingPeriod | None = None) -> dict[int, MonthlyReport]:
     """Where each commune stands now, by commune id: its latest accepted report, else its latest submitted
-    one (awaiting review), with its period and set; a commune with neither is missing. Three queries
-    whatever the number of communes. Pages show it beside the current period's progress, so that no page
-    is empty at the start of a month."""
+    one (awaiting review), with its period and set; a commune with neither is missing. With `as_of`, only
+    reports of that period and earlier count: a dashboard of a past month shows where each commune stood
+    then. Three queries whatever the number of communes. Pages show it beside the current period's
+    progress, so that no page is empty at the start of a month."""
+    until = Q()
+    if as_of is not None:
+        until = Q(period__year__lt=as_of.year) | Q(period__year=as_of.year, period__month__lte=as_of.month)
 
     def latest(status: str) -> Subquery:
-        reports = MonthlyReport.objects.filter(commune=OuterRef("pk"), status=status)
+        reports = MonthlyReport.objects.filter(until, commune=OuterRef("pk"), status=status)
         return Subquery(reports.order_by("-period__year", "-period__month").values("pk")[:1])
 
     ids = [c.pk for c in communes]

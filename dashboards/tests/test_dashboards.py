@@ -134,9 +134,7 @@ def test_commune_page_query_count_does_not_grow_with_months(demo_reports, client
 
 
 def test_overview_numbers_equal_the_stored_summaries(demo_reports, client_for, users):
-    response = client_for(users["vpdp_thoxuan"]).get(
-        reverse("dashboards:overview", args=["395"]) + "?period=2021-4"
-    )
+    response = client_for(users["vpdp_thoxuan"]).get(reverse("dashboards:overview", args=["395"]) + "?period=2021-4")
     data = response.context["data"]
     stored = {r.commune_id: r for r in MonthlyReport.objects.filter(period__year=2021, period__month=4)}
     assert len(data.rows) == 27
@@ -226,9 +224,7 @@ def test_long_xlsx_beyond_excels_row_limit_is_refused_with_a_pointer_to_csv(
 
 
 def test_commune_page_shows_trajectory_and_actions(demo_reports, client_for, users):
-    body = (
-        client_for(users["lanhdao_thoxuan"]).get(reverse("dashboards:commune", args=["15514"])).content.decode()
-    )
+    body = client_for(users["lanhdao_thoxuan"]).get(reverse("dashboards:commune", args=["15514"])).content.decode()
     assert "<svg" in body and "polyline" in body
     assert "04/2021: 9/15" in body
     assert ActionItem.objects.filter(commune__code="15514").exists()
@@ -265,9 +261,7 @@ def test_dashboard_scope(demo, client_for, users, who, code, status):
 
 
 def test_commune_page_scope(demo, client_for, users):
-    assert (
-        client_for(users["xa_xuantruong"]).get(reverse("dashboards:commune", args=["15514"])).status_code == 200
-    )
+    assert client_for(users["xa_xuantruong"]).get(reverse("dashboards:commune", args=["15514"])).status_code == 200
     assert client_for(users["xa_xuanhoa"]).get(reverse("dashboards:commune", args=["15514"])).status_code == 404
 
 

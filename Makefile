@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: run test install install-dev messages setup lint typecheck backup restore
+.PHONY: run test install install-dev messages setup lint typecheck backup restore screenshots
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -43,6 +43,11 @@ typecheck: $(VENV)/.installed-dev
 
 test: $(VENV)/.installed-dev messages
 	$(VENV)/bin/pytest
+
+# docs/screenshots/*.png for the README: each role's home page and the report form, desktop and phone, over
+# the demo (scripts/screenshots.py starts and stops its own server on a free port).
+screenshots: $(VENV)/.installed-dev setup
+	$(PY) scripts/screenshots.py
 
 # Backups of a PostgreSQL installation (DATABASE_URL and MEDIA_ROOT from the environment, else from .env;
 # a variable set in the environment wins). Backup files are readable by their owner only (600 in 700).

@@ -432,3 +432,33 @@ def filled(report, users):
     from ntm_portal.testing import fill
 
     return fill(report, users["xa_xuantruong"], criteria_met=9, indicators_met=25)
+
+
+# --- Accessibility: axe-core in the page (the copy bundled with axe-playwright-python) ----------------
+
+AXE_BLOCKING = ("critical", "serious")
+
+
+@pytest.fixture
+def axe_violations():
+    """axe_violations(page) → the page's critical and serious axe violations, each with the nodes it hit
+    (selector and axe's summary), for assertion messages. Playwright evaluates the script through the
+    DevTools protocol, which the portal's Content-Security-Policy does not block."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def run(page):
+        results = axe.run(page)  # axe's default rules: WCAG 2.0/2.1 A and AA and its best practices
+        return [
+            {
+                "id": violation["id"],
+                "impact": violation["impact"],
+                "help": violation["help"],
+                "nodes": [(" ".join(map(str, n["target"])), n.get("failureSummary", "")) for n in violation["nodes"]],
+            }
+            for violation in results.response["violations"]
+            if violation["impact"] in AXE_BLOCKING
+        ]
+
+    return run

@@ -375,3 +375,68 @@ def reports_needing_action(communes: Iterable[AdministrativeUnit]) -> QuerySet[M
         .select_related("commune", "period")
         .order_by("period__year", "period__month", "pk")
     )
+
+
+# --- What the office reviews: the changes since the previous month and since the return -----------------
+
+COMPARED = ("value", "text_value", "declared_met", "met")  # what a sub-criterion's result is made of
+
+
+def previous_report(report: MonthlyReport) -> MonthlyReport | None:
+    """The commune's report of the nearest earlier period, if any."""
+    return (
+        MonthlyReport.objects.filter(commune_id=report.commune_id)
+        .filter(
+            Q(period__year__lt=report.period.year)
+            | Q(period__year=report.period.year, period__month__lt=report.period.month)
+        )
+        .select_related("period")
+        .order_by("-period__year", "-period__month")
+        .first()
+    )
+
+
+def changed_since(statuses: Iterable[IndicatorStatus], before: Mapping[str, IndicatorStatus | Any]) -> dict[int, Any]:
+    """{status id: the earlier row (a status, or a history record)} for the statuses whose result differs from
+    `before` ({indicator code: earlier row}); a sub-criterion absent before is not a change."""
+    changed = {}
+    for status in statuses:
+        earlier = before.get(status.indicator.code)
+        if earlier is not None and any(getattr(status, f) != getattr(earlier, f) for f in COMPARED):
+            changed[status.pk] = earlier
+    return changed
+
+
+def changes_since_previous(
+    report: MonthlyReport, statuses: Sequence[IndicatorStatus]
+) -> tuple[MonthlyReport | None, dict[int, Any]]:
+    """(the previous month's report, {status id: its row there}) for the sub-criteria of `statuses` whose
+    result changed since that report; matched by code (a new set keeps its codes)."""
+    previous = previous_report(report)
+    if previous is None:
+        return None, {}
+    rows = IndicatorStatus.objects.filter(report=previous).select_related("indicator")
+    return previous, changed_since(statuses, {row.indicator.code: row for row in rows})
+
+
+def last_return_at(report: MonthlyReport) -> datetime.datetime | None:
+    """When the office last returned the report (None: never)."""
+    event = report.events.filter(action="return").order_by("-at", "-id").first()
+    return event.at if event is not None else None
+
+
+def changes_since_return(report: MonthlyReport, statuses: Sequence[IndicatorStatus]) -> dict[int, Any]:
+    """{status id: its recorded state when the report was last returned} for the sub-criteria of `statuses`
+    changed since; empty when the report was never returned or is still with the commune."""
+    returned = last_return_at(report)
+    if returned is None or report.is_editable:
+        return {}
+    at_return = {}
+    records = IndicatorStatus.history.filter(report_id=report.pk, history_date__lte=returned).order_by(
+        "history_date", "history_id"
+    )
+    codes = {s.pk: s.indicator.code for s in statuses}
+    for record in records:
+        if record.id in codes:
+            at_return[codes[record.id]] = record  # the last one before the return wins
+    return changed_since(statuses, at_return)

@@ -10,7 +10,7 @@ from communes import access
 from communes.models import Role
 from core.uploads import CONTENT_TYPES
 
-from . import selectors, services, spreadsheet
+from . import history, selectors, services, spreadsheet
 from .forms import DeadlineForm, ReasonForm, ReportForm, ReviewForm, SpreadsheetUploadForm
 from .models import EvidenceFile, ReportingPeriod
 
@@ -69,6 +69,7 @@ def _form_page(request, report, form, status=200, conflict=None):
             "events": report.events.select_related("actor"),
             "deadline_text": report.deadline_text(),
             "zone_unmatched": selectors.zone_unmatched(form.statuses),
+            "reason": history.reason_with_links(report.review_comment, {c.number for c, _rows in form.groups()}),
         },
         status=status,
     )
@@ -82,6 +83,7 @@ def report_detail(request, pk):
         return _form_page(request, report, ReportForm(report=report, statuses=selectors.report_statuses(report)))
     departments = access.sector_departments(request.user, report.commune)
     statuses = selectors.report_statuses(report, departments)
+    notes = history.review_notes(report, statuses)
     return render(
         request,
         "reports/report_detail.html",
@@ -89,6 +91,8 @@ def report_detail(request, pk):
             "disputed": {indicator for _c, indicator in selectors.disputed_pairs([report])},
             "report": report,
             "statuses": statuses,
+            "notes": notes,
+            "reason": notes.reason,
             "zone_unmatched": selectors.zone_unmatched(statuses),
             "departments": departments,
             "events": report.events.select_related("actor"),
@@ -190,10 +194,12 @@ def report_reopen(request, pk):
 def report_history(request, pk):
     report = selectors.get_report(request.user, pk)
     departments = access.sector_departments(request.user, report.commune)
+    indicators = {s.indicator.code: s.indicator for s in selectors.report_statuses(report, departments)}
+    changes = selectors.report_changes(report, departments)
     return render(
         request,
         "reports/report_history.html",
-        {"report": report, "changes": selectors.report_changes(report, departments)},
+        {"report": report, "lines": history.history_in_words(changes, indicators, str(report.period))},
     )
 
 

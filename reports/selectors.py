@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from communes import access
 from communes.models import AdministrativeUnit, UnitLevel
@@ -356,10 +357,12 @@ def accepted_standings(
 
 def reports_awaiting_review(user: User | AnonymousUser) -> QuerySet[MonthlyReport]:
     """Submitted reports not yet reviewed, of every period, at the communes where the user may review
-    (a current office membership), oldest period first, then first submitted first."""
+    (a current office membership) that exist today, oldest period first, then first submitted first.
+    (A commune merged away is nobody's work queue: its old reports stay readable on its page.)"""
     reviewable = access.scope_by_action(MonthlyReport.objects.all(), user, "report.review", unit_field="commune")
+    today = timezone.localdate()
     return (
-        reviewable.filter(status=ReportStatus.SUBMITTED)
+        reviewable.filter(existing_between_q(today, today, prefix="commune__"), status=ReportStatus.SUBMITTED)
         .select_related("commune", "commune__parent", "period")
         .order_by("period__year", "period__month", "submitted_at", "pk")
     )

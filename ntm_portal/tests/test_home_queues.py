@@ -160,3 +160,24 @@ def test_department_sees_its_sub_criteria_failing_communes_and_values(at_may_202
 def test_a_commune_unit_page_links_to_its_progress_page(demo, client_for, users, xuan_truong):
     body = client_for(users["vpdp_thoxuan"]).get(reverse("communes:unit_detail", args=[xuan_truong.code])).content
     assert reverse("dashboards:commune", args=[xuan_truong.code]).encode() in body
+
+
+def test_the_province_office_queue_holds_only_communes_that_exist_today(demo_reform, client_for):
+    """After the merger the 2021 reports left unreviewed belong to communes that no longer exist: they stay
+    readable on their pages and are nobody's work queue."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from communes.selectors import existing_between_q
+
+    office = get_user_model().objects.get(username="vpdp_thanhhoa")
+    today = timezone.localdate()
+    awaiting = MonthlyReport.objects.filter(
+        existing_between_q(today, today, prefix="commune__"), status=ReportStatus.SUBMITTED
+    )
+    assert awaiting.exists() and MonthlyReport.objects.filter(status=ReportStatus.SUBMITTED, period__year=2021).exists()
+    body = client_for(office).get(reverse("home")).content.decode()
+    assert f"Chờ duyệt {awaiting.count()}" in body
+    section = body[body.index('id="awaiting"') :]
+    section = section[: section.index("</ol>") if "</ol>" in section else len(section)]
+    assert "/2021" not in section

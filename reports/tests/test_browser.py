@@ -53,7 +53,7 @@ def test_commune_submits_office_returns_commune_sees_the_reason(live_server, new
     expect(office.locator("body")).to_contain_text("Đã trả lại báo cáo cho xã.")
 
     page.goto(f"{live_server.url}/")
-    page.click("text=Tiếp tục điền báo cáo")
+    page.get_by_role("link", name="Sửa và nộp lại").first.click()  # the returned report leads the queue
     reason = page.locator(".alert-warning")
     expect(reason).to_contain_text("Báo cáo bị trả lại", use_inner_text=True)
     expect(reason).to_contain_text("bổ sung biên bản nghiệm thu đường thôn", use_inner_text=True)

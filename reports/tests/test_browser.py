@@ -72,6 +72,7 @@ def test_office_reads_the_overview_and_the_matrix(live_server, new_page, demo_re
     page = new_page()
     sign_in(page, live_server.url, "vpdp_thoxuan")
     page.click("text=Bảng điều khiển — Huyện Thọ Xuân")
+    page.wait_for_load_state()  # the picker's listener is attached on DOMContentLoaded (deferred script)
     page.select_option("#period", "2021-4")
     page.wait_for_url("**period=2021-4**")
     table = page.locator("#overview-table")
@@ -134,6 +135,7 @@ def test_office_accepts_the_resubmission_and_reads_the_dashboard(live_server, ne
     assert MonthlyReport.objects.get(pk=april.pk).status == ReportStatus.ACCEPTED
     office.goto(f"{live_server.url}/")
     office.get_by_role("link", name="Bảng điều khiển — Huyện Thọ Xuân").click()
+    office.wait_for_load_state()  # the picker's listener is attached on DOMContentLoaded (deferred script)
     office.select_option("#period", "2021-4")
     office.wait_for_url("**period=2021-4**")
     row = office.locator("#overview-table tr", has_text="Xã Xuân Trường")

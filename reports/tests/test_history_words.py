@@ -1,10 +1,10 @@
 """The history page in words: field labels, Vietnamese state names and values as people write them."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ntm_portal.demo import XUAN_HOA_CODE, XUAN_TRUONG_CODE
 from reports.history import number_text, reason_with_links
@@ -70,4 +70,4 @@ def test_history_lists_a_change_in_words(filled, users, client_for):
     official.post(edit_url(filled), form_data(filled, save="1", **{f"value_{s22.pk}": "55,5"}))
     body = history_page(official, filled)
     assert "55,5" in body and "Giá trị đo được" in body and "Tiểu tiêu chí 2.2" in body
-    assert datetime.date.today().strftime("%Y-%m-%d") not in body
+    assert timezone.localdate().isoformat() not in body  # the day of the edit, never in ISO form

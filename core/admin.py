@@ -3,6 +3,7 @@ a workflow owns: those change only through the portal's services."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import OutboxEntry
@@ -21,6 +22,18 @@ class NoWrites:
         return False
 
 
+def _stored_name(field):
+    """A file field shown as the name it is stored under, not as the admin's link to its `.url`: on the S3 store
+    that is a presigned address which skips the portal's permission check (on the local folder, a /media/ address
+    nothing serves). The files themselves are served by the portal's checked views."""
+
+    @admin.display(description=field.verbose_name)
+    def stored_name(obj):
+        return getattr(obj, field.name).name or "-"
+
+    return stored_name
+
+
 class ViewOnlyAdmin(NoWrites, admin.ModelAdmin):
     """Viewing only, for the rows a workflow writes (report status, answers, derived results, submission
     times, tasks, the outbox, the offices' records of changes and imports).
@@ -30,8 +43,17 @@ class ViewOnlyAdmin(NoWrites, admin.ModelAdmin):
     with `manage.py recompute_summaries`; the outbox with `manage.py sweep_outbox`.
     """
 
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        fields = [f for f in model._meta.get_fields() if f.concrete and not f.primary_key]
+        self._readonly = [_stored_name(f) if isinstance(f, models.FileField) else f.name for f in fields]
+        self._file_fields = [f.name for f in fields if isinstance(f, models.FileField)]
+
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.get_fields() if f.concrete and not f.primary_key]
+        return list(self._readonly)
+
+    def get_exclude(self, request, obj=None):
+        return self._file_fields  # shown through _stored_name, never as the admin's link
 
 
 class ViewOnlyHistoryAdmin(ViewOnlyAdmin, SimpleHistoryAdmin):

@@ -1,10 +1,13 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from reports import services
-from reports.models import IndicatorStatus, MonthlyReport, ReportStatus
+from reports.models import EvidenceFile, IndicatorStatus, MonthlyReport, ReportStatus
+from reports.selectors import report_statuses
+from reports.tests.test_views import png_bytes
 
 
 @pytest.fixture
@@ -97,3 +100,26 @@ def test_workflow_records_are_view_only_in_the_admin(superuser, client_for, mode
     client = client_for(superuser)
     assert client.get(reverse(f"admin:{model}_changelist")).status_code == 200
     assert client.get(reverse(f"admin:{model}_add")).status_code == 403
+
+
+def test_the_admin_shows_where_a_file_is_stored_but_never_links_to_it(report, users, superuser, client_for):
+    """The admin's own display of a file field is a link to its `.url`: on the S3 store a presigned address that
+    skips the portal's permission check. It shows the stored name instead; the file is served by the portal."""
+    status = report_statuses(report)[0]
+    services.report_save(
+        report=report,
+        user=users["xa_xuantruong"],
+        answers={},
+        expected_version=report.version,
+        evidence={status.pk: [SimpleUploadedFile("bien-ban.png", png_bytes())]},
+    )
+    evidence = EvidenceFile.objects.get()
+    client = client_for(superuser)
+    history_id = evidence.history.get().history_id
+    for url in (
+        reverse("admin:reports_evidencefile_change", args=[evidence.pk]),
+        reverse("admin:reports_evidencefile_simple_history", args=[evidence.pk, history_id]),
+    ):
+        body = client.get(url).content.decode()
+        assert evidence.file.name in body and "bien-ban.png" in body, url
+        assert f'href="{evidence.file.url}"' not in body and 'href="/media/' not in body, url

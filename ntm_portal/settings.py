@@ -186,11 +186,20 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# The S3 backend (django-storages) reads these; credentials come from AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY in the environment (boto3 reads them). The bucket stays private: every file is
+# streamed by a view that checks who asks (ntm_portal/tests/test_two_nodes_storage.py).
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
 AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
-AWS_DEFAULT_ACL = None
+# "path" for a store reached by a host name without wildcard DNS (MinIO and the like): bucket in the path.
+AWS_S3_ADDRESSING_STYLE = env.str("AWS_S3_ADDRESSING_STYLE", default="") or None
+AWS_DEFAULT_ACL = None  # no ACL sent: objects take the bucket's (private); works with ACLs disabled too
 AWS_QUERYSTRING_AUTH = True  # private files: never public URLs
+# A file read from the store (to stream a download) spills from memory to a temporary file above this size.
+AWS_S3_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+if STORAGES["default"]["BACKEND"] == "storages.backends.s3.S3Storage" and not AWS_STORAGE_BUCKET_NAME:
+    raise ImproperlyConfigured("AWS_STORAGE_BUCKET_NAME must be set with the S3 media storage.")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 # Widgets render through Jinja2 (Django ships its widget templates for it): the monthly report form has

@@ -33,3 +33,9 @@ def test_production_without_secret_key_fails_loudly():
     result = manage("check", env_overrides={**env, "SECRET_KEY": ""})
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_s3_media_without_a_bucket_fails_loudly():
+    result = manage("check", env_overrides={**PRODUCTION, "MEDIA_STORAGE_BACKEND": "storages.backends.s3.S3Storage"})
+    assert result.returncode != 0
+    assert "AWS_STORAGE_BUCKET_NAME must be set" in result.stderr

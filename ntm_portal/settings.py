@@ -204,7 +204,7 @@ if STORAGES["default"]["BACKEND"] == "storages.backends.s3.S3Storage" and not AW
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 # Widgets render through Jinja2 (Django ships its widget templates for it): the monthly report form has
 # about 250 widgets, which the Django template engine renders several times slower.
-FORM_RENDERER = "django.forms.renderers.Jinja2"
+FORM_RENDERER = "core.form_renderer.FastWidgetsJinja2"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Mail: by default written as files to var/mail/ so a newcomer can read what the portal sends.

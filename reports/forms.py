@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -178,17 +179,21 @@ class ReportForm(forms.Form):
             )
         return scoring.summarize(rows), {s.pk: r[1] for s, r in zip(self.statuses, rows, strict=True)}
 
+    @cached_property
     def groups(self):
-        """[(criterion, [(status, {name: bound field})])] in the set's order, for the template."""
+        """[(criterion, [(status, {name: bound field})])] in the set's order, for the template (built once
+        per form: the template walks it twice)."""
+        by_status: dict[str, dict] = {}
+        for name in self.fields:
+            kind, _sep, pk = name.rpartition("_")
+            by_status.setdefault(pk, {})[kind] = self[name]
         groups, current = [], None
         for status in self.statuses:
             criterion = status.indicator.criterion
             if current is None or current[0].pk != criterion.pk:
                 current = (criterion, [])
                 groups.append(current)
-            prefix = f"_{status.pk}"
-            fields = {n[: -len(prefix)]: self[n] for n in self.fields if n.endswith(prefix)}
-            current[1].append((status, fields))
+            current[1].append((status, by_status.get(str(status.pk), {})))
         return groups
 
 

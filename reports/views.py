@@ -69,7 +69,7 @@ def _form_page(request, report, form, status=200, conflict=None):
             "events": report.events.select_related("actor"),
             "deadline_text": report.deadline_text(),
             "zone_unmatched": selectors.zone_unmatched(form.statuses),
-            "reason": history.reason_with_links(report.review_comment, {c.number for c, _rows in form.groups()}),
+            "reason": history.reason_with_links(report.review_comment, {c.number for c, _rows in form.groups}),
         },
         status=status,
     )

@@ -61,6 +61,23 @@ def _fast_and_isolated(settings, tmp_path):
         setattr(settings, name, value)
 
 
+@pytest.fixture(autouse=True)
+def _dashboard_pages_uncached_between_tests(request):
+    """Each test starts with no cached dashboard page (data_version restarts when a test empties the
+    tables), and inside a test's never-committed transaction a change bumps the version at once."""
+    from django.core.cache import cache
+
+    cache.clear()
+    uses_db = {"db", "transactional_db"} & set(request.fixturenames) or request.node.get_closest_marker("django_db")
+    if uses_db and "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
+        request.getfixturevalue("db")
+        from dashboards.data_version import bump_within_transaction
+
+        bump_within_transaction()
+    yield
+    cache.clear()
+
+
 def require_service(name, available):
     """Skip a test whose service is not configured, unless CI demands every service."""
     if available:

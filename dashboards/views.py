@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from communes.selectors import unit_predecessors
 from reports.models import MonthlyReport, ReportStatus
 from reports.selectors import period_from_query, recent_periods
 
-from . import charts, exports, selectors
+from . import charts, exports, page_cache, selectors
 
 
 def _context(request, unit, period, tab, data):
@@ -81,6 +81,12 @@ def dashboard_home(request):
 @require_GET
 def dashboard_overview(request, code):
     unit = _dashboard_unit(request, code)
+    if _export_format(request):
+        return _overview(request, unit)
+    return page_cache.cached_page(request, lambda: _overview(request, unit))
+
+
+def _overview(request, unit):
     period = period_from_query(request.GET)
     data = selectors.overview(unit, period, set_code=_set_code(request))
     fmt = _export_format(request)
@@ -119,17 +125,23 @@ def dashboard_overview(request, code):
             for r in data.rows
         )
         return exports.table_response(fmt, _slug(unit, period, "tong-quan"), headers, rows, _("Tổng quan"))
-    return render(
-        request,
-        "dashboards/overview.html",
-        {**_context(request, unit, period, "overview", data), "data": data, "totals": data.totals},
-    )
+    return "dashboards/overview.html", {
+        **_context(request, unit, period, "overview", data),
+        "data": data,
+        "totals": data.totals,
+    }
 
 
 @login_required
 @require_GET
 def dashboard_matrix(request, code):
     unit = _dashboard_unit(request, code)
+    if _export_format(request):
+        return _matrix(request, unit)
+    return page_cache.cached_page(request, lambda: _matrix(request, unit))
+
+
+def _matrix(request, unit):
     period = period_from_query(request.GET)
     number = request.GET.get("criterion", "")
     state = request.GET.get("state", "")
@@ -152,22 +164,18 @@ def dashboard_matrix(request, code):
             for row, cells in data["table"]
         )
         return exports.table_response(fmt, _slug(unit, period, "ma-tran"), headers, rows, _("Ma trận tiêu chí"))
-    return render(
-        request,
-        "dashboards/matrix.html",
-        {
-            **_context(request, unit, period, "matrix", data["overview"]),
-            **data,
-            "states": selectors.STATES,
-            "labels": labels,
-            "filters": {
-                "criterion": number,
-                "zone": request.GET.get("zone", ""),
-                "state": state,
-                "sort": request.GET.get("sort", "name"),
-            },
+    return "dashboards/matrix.html", {
+        **_context(request, unit, period, "matrix", data["overview"]),
+        **data,
+        "states": selectors.STATES,
+        "labels": labels,
+        "filters": {
+            "criterion": number,
+            "zone": request.GET.get("zone", ""),
+            "state": state,
+            "sort": request.GET.get("sort", "name"),
         },
-    )
+    }
 
 
 def _predecessor_history(user, commune):
@@ -191,6 +199,12 @@ def dashboard_commune(request, code):
     )
     if not commune.is_commune:
         raise Http404
+    if _export_format(request):
+        return _commune(request, commune)
+    return page_cache.cached_page(request, lambda: _commune(request, commune))
+
+
+def _commune(request, commune):
     departments = access.sector_departments(request.user, commune)
     data = selectors.commune_page(commune, departments=departments)
     fmt = _export_format(request)
@@ -217,25 +231,27 @@ def dashboard_commune(request, code):
             for r in data["reports"]
         )
         return exports.table_response(fmt, f"xa-{commune.code}", headers, rows, commune.name)
-    return render(
-        request,
-        "dashboards/commune.html",
-        {
-            "commune": commune,
-            **data,
-            "chart": charts.trajectory(data["trajectory"]),
-            "focus": request.GET.get("criterion", ""),
-            "departments": departments,
-            "can_dashboard": access.can(request.user, "dashboard.view", commune),
-            "predecessor_history": _predecessor_history(request.user, commune),
-        },
-    )
+    return "dashboards/commune.html", {
+        "commune": commune,
+        **data,
+        "chart": charts.trajectory(data["trajectory"]),
+        "focus": request.GET.get("criterion", ""),
+        "departments": departments,
+        "can_dashboard": access.can(request.user, "dashboard.view", commune),
+        "predecessor_history": _predecessor_history(request.user, commune),
+    }
 
 
 @login_required
 @require_GET
 def dashboard_criterion(request, code, number):
     unit = _dashboard_unit(request, code)
+    if _export_format(request):
+        return _criterion(request, unit, number)
+    return page_cache.cached_page(request, lambda: _criterion(request, unit, number))
+
+
+def _criterion(request, unit, number):
     period = period_from_query(request.GET)
     overview = selectors.overview(unit, period, set_code=_set_code(request))
     departments = access.sector_departments(request.user, unit)
@@ -260,23 +276,25 @@ def dashboard_criterion(request, code, number):
             rows,
             f"TC{number}",
         )
-    return render(
-        request,
-        "dashboards/criterion.html",
-        {
-            **_context(request, unit, period, "criterion", overview),
-            **data,
-            "criterion": criterion,
-            "criteria": criteria,
-            "charts": [charts.distribution(d) for d in data["distributions"]],
-        },
-    )
+    return "dashboards/criterion.html", {
+        **_context(request, unit, period, "criterion", overview),
+        **data,
+        "criterion": criterion,
+        "criteria": criteria,
+        "charts": [charts.distribution(d) for d in data["distributions"]],
+    }
 
 
 @login_required
 @require_GET
 def dashboard_rollup(request, code):
     unit = _dashboard_unit(request, code)
+    if _export_format(request):
+        return _rollup(request, unit)
+    return page_cache.cached_page(request, lambda: _rollup(request, unit))
+
+
+def _rollup(request, unit):
     period = period_from_query(request.GET)
     data = selectors.rollup(
         unit, period, departments=access.sector_departments(request.user, unit), set_code=_set_code(request)
@@ -303,9 +321,7 @@ def dashboard_rollup(request, code):
             for line in data["lines"]
         )
         return exports.table_response(fmt, _slug(unit, period, "tong-hop"), headers, rows, _("Tổng hợp"))
-    return render(
-        request, "dashboards/rollup.html", {**_context(request, unit, period, "rollup", data["overview"]), **data}
-    )
+    return "dashboards/rollup.html", {**_context(request, unit, period, "rollup", data["overview"]), **data}
 
 
 @login_required
@@ -313,15 +329,21 @@ def dashboard_rollup(request, code):
 def dashboard_summary(request, code):
     """One printable page for a leader: totals, the matrix in brief, the criteria most often missed."""
     unit = _dashboard_unit(request, code)
+    if _export_format(request):
+        return _summary(request, unit)
+    return page_cache.cached_page(request, lambda: _summary(request, unit))
+
+
+def _summary(request, unit):
     period = period_from_query(request.GET)
     data = selectors.rollup(
         unit, period, departments=access.sector_departments(request.user, unit), set_code=_set_code(request)
     )
-    return render(
-        request,
-        "dashboards/summary.html",
-        {**_context(request, unit, period, "summary", data["overview"]), **data, "totals": data["overview"].totals},
-    )
+    return "dashboards/summary.html", {
+        **_context(request, unit, period, "summary", data["overview"]),
+        **data,
+        "totals": data["overview"].totals,
+    }
 
 
 @login_required

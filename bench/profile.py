@@ -2,7 +2,8 @@
 
     python bench/profile.py DATABASE PROVINCE_CODE OUT.md [--period YYYY-M] [--drafts YYYY/M] [--runs N]
 
-Each page is requested once to warm up, then N times (20) under cProfile. OUT.md gets, per page, the
+Each page is requested once to warm up, then N times (20) under cProfile; with --first-view, every cache
+is emptied before each request (the page is built, not taken from the page cache). OUT.md gets, per page, the
 functions with the most time of their own (tottime) and the most time including callees (cumtime),
 per request.
 """
@@ -31,8 +32,12 @@ arguments.add_argument("--drafts", default="2026/12")
 arguments.add_argument("--runs", type=int, default=20)
 arguments.add_argument("--top", type=int, default=25)
 arguments.add_argument("--only", default="", help="profile only the pages whose name contains this")
+arguments.add_argument("--first-view", action="store_true", help="empty every cache before each request")
 args = arguments.parse_args()
 harness.setup(args.database)
+
+
+from django.core.cache import caches  # noqa: E402
 
 
 def table(stats: pstats.Stats, key: str, runs: int) -> list[str]:
@@ -58,6 +63,9 @@ def main():
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.runs):
+            if args.first_view:
+                for cache in caches.all():
+                    cache.clear()
             harness.timed_get(client, url)
         profiler.disable()
         stats = pstats.Stats(profiler, stream=io.StringIO())

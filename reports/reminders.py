@@ -162,7 +162,7 @@ def send(reminder_id: int, now: datetime.datetime | None = None) -> str | None:
         return None
     reminder = Reminder.objects.select_related("unit", "period").get(pk=reminder_id)
     channel = CHANNELS[reminder.channel]
-    if reminder.kind != ReminderKind.DIGEST and not missing_communes(reminder.period).filter(pk=reminder.unit_id):
+    if reminder.kind != ReminderKind.DIGEST and _has_submitted(reminder.unit_id, reminder.period):
         return _finish(reminder, ReminderState.CANCELLED, now)  # submitted since the reminder was planned
     recipients = channel.recipients(reminder.unit, reminder.kind)
     reminder.recipients = ", ".join(u.email if channel.name == "email" else u.username for u in recipients)
@@ -177,6 +177,11 @@ def send(reminder_id: int, now: datetime.datetime | None = None) -> str | None:
     except OSError as error:  # SMTP and socket errors are OSErrors
         return _retry_later(reminder, error, now)
     return state
+
+
+def _has_submitted(commune_id: int, period: ReportingPeriod) -> bool:
+    """One indexed lookup (not `missing_communes`, which reads every commune that must report)."""
+    return MonthlyReport.objects.filter(commune_id=commune_id, period=period, status__in=DONE_STATUSES).exists()
 
 
 def _tell_office_nobody_to_remind(reminder: Reminder) -> None:

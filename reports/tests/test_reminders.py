@@ -258,3 +258,19 @@ def test_mail_and_inbox_are_worded_in_the_recipients_language(two_communes, may,
     assert "days left" in mails_to(mailoutbox, "xa_xuanhoa@ntm-thoxuan.example")[0].subject
     inbox = Notification.objects.get(user__username="xa_xuantruong")
     assert "[Còn 5 ngày]" in inbox.title_text
+
+
+def test_a_reminder_of_a_commune_that_submitted_since_the_plan_is_cancelled(two_communes, may, users, mailoutbox):
+    xuan_truong, _xuan_hoa = two_communes
+    planned = reminders.plan(datetime.date(2021, 5, 20))
+    reminders.store(planned, datetime.date(2021, 5, 20))
+    report = services.report_open(commune=xuan_truong, period=may)
+    fill(report, users["xa_xuantruong"], criteria_met=9, indicators_met=25)
+    services.report_submit(report=report, user=users["xa_xuantruong"])
+    states = {
+        (r.unit_id, r.channel): reminders.send(r.pk) for r in Reminder.objects.filter(state=ReminderState.PENDING)
+    }
+    assert {state for (unit, _c), state in states.items() if unit == xuan_truong.pk} == {ReminderState.CANCELLED}
+    assert {state for (unit, _c), state in states.items() if unit != xuan_truong.pk} == {ReminderState.SENT}
+    assert not mails_to(mailoutbox, "xa_xuantruong@ntm-thoxuan.example")
+    assert len(mails_to(mailoutbox, "xa_xuanhoa@ntm-thoxuan.example")) == 1

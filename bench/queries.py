@@ -8,13 +8,14 @@ two slowest queries of each page into OUTDIR/explain.md. Production settings (DE
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness  # noqa: E402
+
 arguments = argparse.ArgumentParser()
 arguments.add_argument("database")
 arguments.add_argument("province")
@@ -23,60 +24,28 @@ arguments.add_argument("--period", default=time.strftime("%Y-") + str(int(time.s
 arguments.add_argument("--drafts", default="2026/12")
 arguments.add_argument("--runs", type=int, default=15)
 args = arguments.parse_args()
+harness.setup(args.database)
 
-os.environ.update(
-    DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{args.database}",
-    DEBUG="0",
-    SECRET_KEY="bench-queries",
-    ALLOWED_HOSTS="testserver",
-    SECURE_SSL_REDIRECT="0",
-    SESSION_COOKIE_SECURE="0",
-    CSRF_COOKIE_SECURE="0",
-    LOG_LEVEL="WARNING",
-    STATIC_ROOT=str(Path(__file__).resolve().parent.parent / "var" / "bench" / "static"),
-    CELERY_BROKER_URL="redis://127.0.0.1:6379/13",
-    CELERY_TASK_DEFAULT_QUEUE="ntm-bench",
-)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ntm_portal.settings")
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-
-call_command("collectstatic", interactive=False, verbosity=0)
-
-from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from communes.models import AdministrativeUnit  # noqa: E402
 from deploy.smoke_client import FormParser  # noqa: E402
-from reports.models import MonthlyReport  # noqa: E402
-
-User = get_user_model()
 
 
 def pages():
-    province = AdministrativeUnit.objects.by_code(args.province)
-    district = AdministrativeUnit.objects.filter(parent=province).order_by("code").first()
-    commune = AdministrativeUnit.objects.filter(parent=district).order_by("code").first()
-    office = User.objects.get(username=f"vp.{district.code.lower()}")
-    province_office = User.objects.get(username=f"vp.{province.code.lower()}")
-    official = User.objects.get(username=f"xa.{commune.code.lower()}")
-    year, month = args.drafts.split("/")
-    draft = MonthlyReport.objects.filter(commune=commune, period__year=year, period__month=month).first()
+    f = harness.fixtures(args.province, args.drafts)
+    district, province, commune, draft = f["district"], f["province"], f["commune"], f["draft"]
     period = f"?period={args.period}"
-    yield "district overview", office, "get", f"/dashboards/{district.code}/{period}"
-    yield "criteria matrix", office, "get", f"/dashboards/{district.code}/matrix/{period}"
-    yield "commune page", office, "get", f"/dashboards/commune/{commune.code}/"
-    yield "province overview", province_office, "get", f"/dashboards/{province.code}/{period}"
-    yield "province roll-up", province_office, "get", f"/dashboards/{province.code}/rollup/{period}"
+    yield "district overview", f["office"], "get", f"/dashboards/{district.code}/{period}"
+    yield "criteria matrix", f["office"], "get", f"/dashboards/{district.code}/matrix/{period}"
+    yield "commune page", f["office"], "get", f"/dashboards/commune/{commune.code}/"
+    yield "province overview", f["province_office"], "get", f"/dashboards/{province.code}/{period}"
+    yield "province roll-up", f["province_office"], "get", f"/dashboards/{province.code}/rollup/{period}"
     if draft:
-        yield "report form GET", official, "get", f"/reports/{draft.pk}/"
-        yield "report form POST (save)", official, "post", f"/reports/{draft.pk}/"
-    yield "long export (district, CSV)", office, "get", f"/dashboards/{district.code}/export/?format=csv"
+        yield "report form GET", f["official"], "get", f"/reports/{draft.pk}/"
+        yield "report form POST (save)", f["official"], "post", f"/reports/{draft.pk}/"
+    yield "long export (district, CSV)", f["office"], "get", f"/dashboards/{district.code}/export/?format=csv"
 
 
 def measure(client, method, url):

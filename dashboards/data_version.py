@@ -8,9 +8,10 @@ SQLite (one writer at a time): a trigger per statement kind and table bumps it a
 
 from django.db import connection
 
-# Every table whose rows a dashboard page shows or depends on (units and memberships, criteria sets and
-# enrolments, periods and deadlines, reports and their sub-criteria, inspections and their findings and
-# tasks). A new table read by a dashboard belongs here, with a migration that adds its triggers.
+# Every table whose rows a kept page (the dashboards, the report form) shows or depends on: units and
+# memberships, criteria sets and enrolments, periods and deadlines, reports with their sub-criteria, evidence
+# and events, inspections with their findings and tasks. A new table read by a kept page belongs here, with a
+# migration that adds its triggers.
 WATCHED_TABLES = (
     "communes_administrativeunit",
     "communes_membership",
@@ -23,6 +24,8 @@ WATCHED_TABLES = (
     "reports_perioddeadline",
     "reports_monthlyreport",
     "reports_indicatorstatus",
+    "reports_evidencefile",
+    "reports_reportevent",
     "inspections_inspection",
     "inspections_sitevisit",
     "inspections_finding",
@@ -73,12 +76,15 @@ def create_triggers(schema_editor, tables=WATCHED_TABLES):
             )
 
 
-def drop_triggers(schema_editor, tables=WATCHED_TABLES):
+def drop_triggers(schema_editor, tables=WATCHED_TABLES, *, keep_function=False):
+    """Remove the triggers of `tables` (and the PostgreSQL function they share, unless other tables keep
+    using it)."""
     execute = schema_editor.execute
     if schema_editor.connection.vendor == "postgresql":
         for table in tables:
             execute(f"DROP TRIGGER IF EXISTS {trigger_name(table)} ON {table}")
-        execute("DROP FUNCTION IF EXISTS dashboards_bump_data_version()")
+        if not keep_function:
+            execute("DROP FUNCTION IF EXISTS dashboards_bump_data_version()")
         return
     for table in tables:
         for event in ("insert", "update", "delete"):

@@ -1,17 +1,19 @@
-"""Dashboard pages kept rendered under the version of the data (data_version), so that a page is built
-once per change of the data, not once per reader.
+"""Pages kept rendered under the version of the data (data_version), so that a page is built once per change
+of the data, not once per request: the dashboards and the commune official's report form.
 
-A cached page can never be stale: its key holds the data version read before the page was built, and
-every committed change to the data the dashboards read bumps that version (database triggers). It also
+A kept page can never be stale: its key holds the data version read before the page was built, and
+every committed change to the data these pages read bumps that version (database triggers). It also
 holds everything else the page depends on: the reader (their reach, departments and dashboard units),
 the language, the local hour (deadlines count days) and the full address (unit, period, set, filters).
-Exports are never cached; access is checked before the cache is asked.
+What belongs to the request is added when the page is served: the shell (menus, messages) and the CSRF
+token of the page's forms. Exports are never kept; access is checked before the cache is asked.
 """
 
 import hashlib
 
 from django.core.cache import cache
 from django.http import HttpResponseBase
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -20,8 +22,11 @@ from django.utils.translation import get_language
 
 from . import data_version
 
-# dashboards/_parts.html, which the page templates extend, puts this mark between the title and the body.
+# partials/_page_parts.html, which the page templates extend, puts this mark between the title, the head and
+# the body.
 PARTS_MARK = "<!--ntm:parts-->"
+# What a kept page holds where a form's CSRF token goes: each reader's own token replaces it when served.
+CSRF_PLACEHOLDER = "ntm-csrf-token-placeholder"
 TIMEOUT = 3600  # seconds; an entry of an older version is never read again, this only frees memory
 
 
@@ -56,7 +61,7 @@ def per_reader(name: str, request, compute):
 def cached_page(request, build):
     """The page `build()` makes, from the cache when the data has not changed since it was made.
 
-    `build()` returns (template name, context) for a page template extending dashboards/_parts.html, or a
+    `build()` returns (template name, context) for a page template extending partials/_page_parts.html, or a
     response of its own (a redirect), which is returned as it is and not cached."""
     version = version_for(request)
     key = page_key(request, version) if version is not None else None
@@ -65,10 +70,25 @@ def cached_page(request, build):
         built = build()
         if isinstance(built, HttpResponseBase):
             return built
-        template_name, context = built
-        title, body = render_to_string(template_name, context, request).split(PARTS_MARK, 1)
-        parts = (title.strip(), body)
+        parts = render_parts(request, *built)
         if key:
             cache.set(key, parts, TIMEOUT)
-    title, body = parts
-    return render(request, "dashboards/page.html", {"page_title": mark_safe(title), "body": mark_safe(body)})  # noqa: S308 - rendered by our templates, escaped there
+    return render_page(request, parts)
+
+
+def render_parts(request, template_name: str, context: dict) -> tuple[str, str, str]:
+    """(title, head, body) of a page template extending partials/_page_parts.html, with a placeholder for
+    the CSRF token (see render_page): the parts can be kept for the next request of the same reader."""
+    html = render_to_string(template_name, {**context, "csrf_token": CSRF_PLACEHOLDER}, request)
+    title, head, body = html.split(PARTS_MARK, 2)
+    return title.strip(), head, body
+
+
+def render_page(request, parts: tuple[str, str, str], status: int = 200):
+    """The page of `parts` (render_parts) in the portal's shell (base.html: menus, messages, footer), with
+    this request's CSRF token in its forms."""
+    title, head, body = (mark_safe(part) for part in parts)  # noqa: S308 - rendered by our templates, escaped there
+    if CSRF_PLACEHOLDER in body:
+        body = mark_safe(body.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 - a token of [A-Za-z0-9]
+    context = {"page_title": title, "page_head": head, "body": body}
+    return render(request, "partials/page_shell.html", context, status=status)

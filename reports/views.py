@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from communes import access
 from communes.models import Role
 from core.uploads import CONTENT_TYPES
+from dashboards import page_cache
 
 from . import history, selectors, services, spreadsheet
 from .forms import DeadlineForm, ReasonForm, ReportForm, ReviewForm, SpreadsheetUploadForm
@@ -55,24 +56,26 @@ def report_open(request, code, year, month):
     return redirect("reports:report_detail", pk=report.pk)
 
 
-def _form_page(request, report, form, status=200, conflict=None):
+def _form_page(report, form, conflict=None):
+    """(template, context) of the report form page, for page_cache."""
     summary, met_by_status = form.preview()
-    return render(
-        request,
-        "reports/report_form.html",
-        {
-            "report": report,
-            "form": form,
-            "summary": summary,
-            "met_by_status": met_by_status,
-            "conflict": conflict,
-            "events": report.events.select_related("actor"),
-            "deadline_text": report.deadline_text(),
-            "zone_unmatched": selectors.zone_unmatched(form.statuses),
-            "reason": history.reason_with_links(report.review_comment, {c.number for c, _rows in form.groups}),
-        },
-        status=status,
-    )
+    return "reports/report_form.html", {
+        "report": report,
+        "form": form,
+        "summary": summary,
+        "met_by_status": met_by_status,
+        "conflict": conflict,
+        "events": report.events.select_related("actor"),
+        "deadline_text": report.deadline_text(),
+        "zone_unmatched": selectors.zone_unmatched(form.statuses),
+        "reason": history.reason_with_links(report.review_comment, {c.number for c, _rows in form.groups}),
+    }
+
+
+def _posted_form_page(request, report, form, status, conflict=None):
+    """The form page as posted, with its errors or a conflict (never kept)."""
+    parts = page_cache.render_parts(request, *_form_page(report, form, conflict))
+    return page_cache.render_page(request, parts, status=status)
 
 
 @login_required
@@ -80,7 +83,11 @@ def _form_page(request, report, form, status=200, conflict=None):
 def report_detail(request, pk):
     report = selectors.get_report(request.user, pk)
     if report.is_editable and access.can(request.user, "report.edit", report.commune):
-        return _form_page(request, report, ReportForm(report=report, statuses=selectors.report_statuses(report)))
+        # Kept rendered under the data version, as the dashboards are: a save changes the page at once.
+        return page_cache.cached_page(
+            request,
+            lambda: _form_page(report, ReportForm(report=report, statuses=selectors.report_statuses(report))),
+        )
     departments = access.sector_departments(request.user, report.commune)
     statuses = selectors.report_statuses(report, departments)
     notes = history.review_notes(report, statuses)
@@ -116,7 +123,7 @@ def report_edit(request, pk):
     form = ReportForm(request.POST, request.FILES, report=report, statuses=statuses, submitting=submitting)
     if not form.is_valid():
         messages.error(request, _("Chưa lưu được: hãy sửa các ô được đánh dấu đỏ bên dưới."))
-        return _form_page(request, report, form, status=400)
+        return _posted_form_page(request, report, form, 400)
     try:
         services.report_save(
             report=report,
@@ -129,7 +136,7 @@ def report_edit(request, pk):
         if submitting:
             report = services.report_submit(report=report, user=request.user, statuses=statuses)
     except services.ReportConflict as conflict:
-        return _form_page(request, report, form, status=409, conflict=str(conflict))
+        return _posted_form_page(request, report, form, 409, conflict=str(conflict))
     except services.ReportError as error:
         messages.error(request, str(error))
         return redirect("reports:report_detail", pk=report.pk)

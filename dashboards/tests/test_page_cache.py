@@ -4,16 +4,23 @@ The writes commit for real (transactional database), as in production, where the
 as each transaction commits."""
 
 import datetime
+import re
 import zoneinfo
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dashboards import data_version
+from dashboards.page_cache import CSRF_PLACEHOLDER
 from ntm_portal.testing import fill
 from reports import services
+from reports.models import EvidenceFile, IndicatorStatus
+from reports.selectors import report_statuses
+from reports.tests.test_views import form_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
 HCM = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
@@ -27,7 +34,7 @@ def read(client, name, district):
         response = client.get(reverse(name, args=[district.code]) + "?period=2021-3")
     assert response.status_code == 200
     page = response.content.decode()
-    built = any(t.name == "dashboards/_parts.html" for t in response.templates)
+    built = any(t.name == "partials/_page_parts.html" for t in response.templates)
     return page[page.index("<main") : page.index("</main>")], built, len(queries)
 
 
@@ -78,3 +85,63 @@ def test_the_cache_is_per_reader(client, users, xuan_truong):
     assert not read(client, "dashboards:overview", district)[1]
     client.force_login(users["lanhdao_thoxuan"])
     assert read(client, "dashboards:overview", district)[1]
+
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def read_form(client, report):
+    """(the form page's own content (without the shell's messages) and without its CSRF tokens (masked anew
+    on every request), whether it was built, the token of its form)."""
+    response = client.get(reverse("reports:report_detail", args=[report.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    main = page[page.index('<nav aria-label="breadcrumb"') : page.index("</main>")]
+    built = any(t.name == "reports/report_form.html" for t in response.templates)
+    return TOKEN.sub("", main), built, TOKEN.search(main).group(1)
+
+
+def test_the_kept_report_form_changes_with_each_save_and_carries_each_readers_csrf_token(users, xuan_truong):
+    """The official's form page is kept like a dashboard: a save, an evidence file or a return shows at once,
+    and the page taken from the cache holds the token of the session reading it (its forms can be posted)."""
+    report = services.report_open(commune=xuan_truong, period=services.period_for(2021, 4))
+    official = Client(enforce_csrf_checks=True)
+    official.force_login(users["xa_xuantruong"])
+    first, built, _token = read_form(official, report)
+    again, built_again, token = read_form(official, report)
+    assert built and not built_again and again == first
+    assert CSRF_PLACEHOLDER not in again and CSRF_PLACEHOLDER not in token
+
+    person = next(s for s in report_statuses(report) if s.indicator.code == "1.1")
+    data = form_data(report, **{f"person_{person.pk}": "Ông Lê Văn Cường"})
+    data["csrfmiddlewaretoken"] = token  # the token of the page served from the cache
+    response = official.post(reverse("reports:report_edit", args=[report.pk]), data)
+    assert response.status_code == 302, "the form taken from the cache could not be posted"
+    saved, built, _token = read_form(official, report)
+    assert built and "Ông Lê Văn Cường" in saved and "Ông Lê Văn Cường" not in first
+
+    # Another session of the same official (a second browser) is served the kept page with its own token.
+    second = Client(enforce_csrf_checks=True)
+    second.force_login(users["xa_xuantruong"])
+    page, built, token = read_form(second, report)
+    assert not built and page == saved
+    report.refresh_from_db()
+    data = form_data(report, **{f"person_{person.pk}": "Bà Trần Thị Dung"})
+    data["csrfmiddlewaretoken"] = token
+    assert second.post(reverse("reports:report_edit", args=[report.pk]), data).status_code == 302
+
+    # Evidence removed behind the portal's back (the admin, a shell) is a change too.
+    status = IndicatorStatus.objects.get(pk=person.pk)
+    evidence = EvidenceFile.objects.create(
+        status=status,
+        file=SimpleUploadedFile("bien-ban.pdf", b"%PDF-1.4\n"),
+        original_name="bien-ban.pdf",
+        kind="pdf",
+        size=9,
+        uploaded_by=users["xa_xuantruong"],
+    )
+    with_evidence, built, _token = read_form(official, report)
+    assert built and "bien-ban.pdf" in with_evidence
+    evidence.delete()
+    without, built, _token = read_form(official, report)
+    assert built and "bien-ban.pdf" not in without

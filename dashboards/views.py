@@ -53,10 +53,15 @@ def _set_code(request):
 
 
 def _dashboard_unit(request, code):
-    """The unit whose dashboard is asked for: 403 for users without any dashboard role, 404 outside reach."""
-    if not request.user.is_superuser and not selectors.dashboard_units(request.user):
+    """The unit whose dashboard is asked for: 403 for users without any dashboard role, 404 outside reach.
+    A unit granted is kept for the reader under the data version (units and memberships are watched)."""
+    return page_cache.per_reader(f"dashboard-unit:{code}", request, lambda: _reachable_unit(request.user, code))
+
+
+def _reachable_unit(user, code):
+    if not user.is_superuser and not selectors.dashboard_units(user):
         raise PermissionDenied
-    return access.get_unit_or_404(request.user, code, "dashboard.view")
+    return access.get_unit_or_404(user, code, "dashboard.view")
 
 
 def _export_format(request):
@@ -194,8 +199,12 @@ def _predecessor_history(user, commune):
 @require_GET
 def dashboard_commune(request, code):
     version = request.GET.get("version", "")  # an older version of a reused code (a predecessor's page)
-    commune = access.get_unit_or_404(
-        request.user, code, "unit.view", version=int(version) if version.isdigit() else None
+    commune = page_cache.per_reader(
+        f"commune-unit:{code}:{version}",
+        request,
+        lambda: access.get_unit_or_404(
+            request.user, code, "unit.view", version=int(version) if version.isdigit() else None
+        ),
     )
     if not commune.is_commune:
         raise Http404

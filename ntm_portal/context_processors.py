@@ -12,10 +12,15 @@ def portal(request):
     if user is None or not user.is_authenticated:
         return {}
 
-    return {
-        "primary_role": access.primary_role(user),
-        # Kept under the data version: the query behind it costs more than the rest of a cached page.
-        "applying_criteria_sets": per_reader("applying_sets", request, lambda: sets_applying_for(user)),
-        "unread_notifications": unread_count(user),
-        "user_commune_units": access.units_with_role(user, Role.COMMUNE_OFFICIAL),
-    }
+    # Kept under the data version (memberships, units and criteria sets are watched): on a kept page, these
+    # queries would cost more than the rest of the request.
+    shell = per_reader(
+        "shell",
+        request,
+        lambda: {
+            "primary_role": access.primary_role(user),
+            "applying_criteria_sets": sets_applying_for(user),
+            "user_commune_units": access.units_with_role(user, Role.COMMUNE_OFFICIAL),
+        },
+    )
+    return {**shell, "unread_notifications": unread_count(user)}

@@ -72,6 +72,16 @@ def _form_page(report, form, conflict=None):
     }
 
 
+def _gets_the_form(user, pk):
+    report = selectors.get_report(user, pk)
+    return report.is_editable and access.can(user, "report.edit", report.commune)
+
+
+def _report_and_form(user, pk):
+    report = selectors.get_report(user, pk)
+    return report, ReportForm(report=report, statuses=selectors.report_statuses(report))
+
+
 def _posted_form_page(request, report, form, status, conflict=None):
     """The form page as posted, with its errors or a conflict (never kept)."""
     parts = page_cache.render_parts(request, *_form_page(report, form, conflict))
@@ -81,13 +91,11 @@ def _posted_form_page(request, report, form, status, conflict=None):
 @login_required
 @require_GET
 def report_detail(request, pk):
+    # The form for whoever may edit the report now, kept rendered under the data version like the dashboards
+    # (a save changes it at once); the answer to "does this reader get the form" is kept the same way.
+    if page_cache.per_reader(f"report-form:{pk}", request, lambda: _gets_the_form(request.user, pk)):
+        return page_cache.cached_page(request, lambda: _form_page(*_report_and_form(request.user, pk)))
     report = selectors.get_report(request.user, pk)
-    if report.is_editable and access.can(request.user, "report.edit", report.commune):
-        # Kept rendered under the data version, as the dashboards are: a save changes the page at once.
-        return page_cache.cached_page(
-            request,
-            lambda: _form_page(report, ReportForm(report=report, statuses=selectors.report_statuses(report))),
-        )
     departments = access.sector_departments(request.user, report.commune)
     statuses = selectors.report_statuses(report, departments)
     notes = history.review_notes(report, statuses)

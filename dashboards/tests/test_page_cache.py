@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from communes.models import Membership
 from dashboards import data_version
 from dashboards.page_cache import CSRF_PLACEHOLDER
 from ntm_portal.testing import fill
@@ -145,3 +146,29 @@ def test_the_kept_report_form_changes_with_each_save_and_carries_each_readers_cs
     evidence.delete()
     without, built, _token = read_form(official, report)
     assert built and "bien-ban.pdf" not in without
+
+
+def test_access_kept_with_the_pages_is_withdrawn_with_the_membership(users, xuan_truong):
+    """Whether a reader may open a page is kept with it: removing a membership, or submitting the report (the
+    form becomes the read-only page), takes effect at the next request."""
+    district = xuan_truong.parent
+    office = Client()
+    office.force_login(users["vpdp_thoxuan"])
+    url = reverse("dashboards:overview", args=[district.code]) + "?period=2021-3"
+    assert office.get(url).status_code == 200
+    assert office.get(url).status_code == 200  # served from the cache
+    Membership.objects.filter(user=users["vpdp_thoxuan"]).delete()
+    assert office.get(url).status_code == 403
+
+    report = services.report_open(commune=xuan_truong, period=services.period_for(2021, 4))
+    fill(report, users["xa_xuantruong"], criteria_met=9, indicators_met=25)
+    official = Client()
+    official.force_login(users["xa_xuantruong"])
+    form_url = reverse("reports:report_detail", args=[report.pk])
+    assert 'id="report-form"' in official.get(form_url).content.decode()
+    assert 'id="report-form"' in official.get(form_url).content.decode()  # served from the cache
+    report.refresh_from_db()
+    services.report_submit(report=report, user=users["xa_xuantruong"])
+    assert 'id="report-form"' not in official.get(form_url).content.decode()
+    Membership.objects.filter(user=users["xa_xuantruong"]).delete()
+    assert official.get(form_url).status_code == 404

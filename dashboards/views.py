@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -36,6 +37,9 @@ def _context(request, unit, period, tab, data):
         # Links between pages carry the set only where there is a choice.
         "set_query": f"&set={data.criteria_set.code}" if len(data.sets) > 1 else "",
     }
+
+
+OVERVIEW_ROWS_PER_PAGE = 50
 
 
 def _query_with_set(request, code):
@@ -130,9 +134,14 @@ def _overview(request, unit):
             for r in data.rows
         )
         return exports.table_response(fmt, _slug(unit, period, "tong-quan"), headers, rows, _("Tổng quan"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return "dashboards/overview.html", {
         **_context(request, unit, period, "overview", data),
         "data": data,
+        # A province's hundreds of communes, a page at a time (the totals count them all; the export has all).
+        "page": Paginator(data.rows, OVERVIEW_ROWS_PER_PAGE).get_page(request.GET.get("page")),
+        "page_query": query.urlencode(),
         "totals": data.totals,
     }
 

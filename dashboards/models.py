@@ -2,7 +2,8 @@ from django.db import models
 
 
 class DataVersion(models.Model):
-    """One row whose `number` grows with every committed change to a table the dashboards read.
+    """A row per group of watched tables (data_version.ACTIVITY, STRUCTURE) whose `number` grows with every
+    committed change to a table of its group.
 
     The database itself bumps it, by triggers on those tables (dashboards/data_version.py lists them,
     the migrations create the triggers): a change made by a service, the admin, a management command or

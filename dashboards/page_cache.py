@@ -30,27 +30,30 @@ CSRF_PLACEHOLDER = "ntm-csrf-token-placeholder"
 TIMEOUT = 3600  # seconds; an entry of an older version is never read again, this only frees memory
 
 
-def page_key(request, version: int) -> str:
+def page_key(request, version: tuple[int, int]) -> str:
     now = timezone.localtime()
     raw = f"{version}|{request.user.pk}|{get_language()}|{now:%Y%m%d%H}|{request.get_full_path()}"
     return "dashboards:page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def version_for(request) -> int | None:
-    """The data version, read once per request (a page and its footer use the same)."""
+def version_for(request) -> tuple[int, int] | None:
+    """The data version (ACTIVITY, STRUCTURE), read once per request (a page and its shell use the same)."""
     if not hasattr(request, "_ntm_data_version"):
         request._ntm_data_version = data_version.current()
     return request._ntm_data_version
 
 
-def per_reader(name: str, request, compute):
-    """`compute()` for the request's user, kept under the data version (and the local day) like a page:
-    for what every page shows about its reader, such as the criteria sets in the footer."""
+def per_reader(name: str, request, compute, *, reads_activity: bool = False):
+    """`compute()` for the request's user, kept under the data version (and the local day) like a page: for
+    what every page shows about its reader and the reader's access to a page. By default it depends on the
+    STRUCTURE tables only (units, memberships, criteria sets: it outlives the day's saves); with
+    `reads_activity`, on the reporting data too."""
     user = request.user
     version = version_for(request)
     if version is None or not user.is_authenticated:
         return compute()
-    key = f"dashboards:reader:{name}:{version}:{user.pk}:{timezone.localdate():%Y%m%d}:{get_language()}"
+    number = f"{version[0]}.{version[1]}" if reads_activity else version[1]
+    key = f"dashboards:reader:{name}:{number}:{user.pk}:{timezone.localdate():%Y%m%d}:{get_language()}"
     value = cache.get(key)
     if value is None:
         value = compute()

@@ -93,7 +93,10 @@ def _posted_form_page(request, report, form, status, conflict=None):
 def report_detail(request, pk):
     # The form for whoever may edit the report now, kept rendered under the data version like the dashboards
     # (a save changes it at once); the answer to "does this reader get the form" is kept the same way.
-    if page_cache.per_reader(f"report-form:{pk}", request, lambda: _gets_the_form(request.user, pk)):
+    gets_the_form = page_cache.per_reader(
+        f"report-form:{pk}", request, lambda: _gets_the_form(request.user, pk), reads_activity=True
+    )
+    if gets_the_form:
         return page_cache.cached_page(request, lambda: _form_page(*_report_and_form(request.user, pk)))
     report = selectors.get_report(request.user, pk)
     departments = access.sector_departments(request.user, report.commune)

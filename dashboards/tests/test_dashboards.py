@@ -124,9 +124,11 @@ def test_commune_page_query_count_does_not_grow_with_months(demo_reports, client
 
     commune = AdministrativeUnit.objects.get(code="15514")
     client = client_for(users["vpdp_thoxuan"])
+    client.get(reverse("dashboards:commune", args=["15514"]))  # the reader's access and menus, kept
+    services.report_open(commune=commune, period=services.period_for(2021, 5))  # the page is built again
     with CaptureQueriesContext(connection) as before:
         client.get(reverse("dashboards:commune", args=["15514"]))
-    for month in (5, 6, 7):
+    for month in (6, 7):
         services.report_open(commune=commune, period=services.period_for(2021, month))
     with CaptureQueriesContext(connection) as after:
         client.get(reverse("dashboards:commune", args=["15514"]))

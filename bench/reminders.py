@@ -5,9 +5,10 @@
 1. The daily task's own work (`reports.tasks.run_daily_reminders` without the broker): plan every
    reminder due that day, store them, and list the ones to send, timed. On the T-5 day of a month that
    nobody has submitted yet every commune is due one per channel (e-mail and inbox).
-2. Sending, as the worker does it (`reports.reminders.send`, one reminder per task): N of them (default
-   1,000) in this process, mail to Django's in-memory backend (no SMTP server: its time is not the
-   portal's), timed; the rate gives the time all of them take per worker process.
+2. Sending, as the worker does it (`reports.reminders.send_batch`, one task per batch of
+   `reminders.BATCH_SIZE`): whole batches until N reminders are sent (default 1,000), in this process,
+   mail to Django's in-memory backend (no SMTP server: its time is not the portal's), timed; the rate
+   gives the time all of them take per worker process.
 The reminders made are deleted at the end (the database can be used again).
 """
 
@@ -49,19 +50,21 @@ def main():
             f"{today}: {len(planned):,} reminders planned ({communes:,} communes), {len(ids):,} rows to send "
             f"({', '.join(settings.REMINDER_CHANNELS)}); plan + store + list: {run_s:.1f} s"
         )
-        sample = ids[: args.send]
-        timings = []
+        batches = sorted({reminders.batch_of(pk) for pk in ids})
+        timings, sent = [], 0
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-            for pk in sample:
+            for batch in batches:
+                if sent >= args.send:
+                    break
                 started = time.perf_counter()
-                reminders.send(pk)
+                sent += len(reminders.send_batch(batch * reminders.BATCH_SIZE))
                 timings.append(time.perf_counter() - started)
-        if timings:
-            per = sum(timings) / len(timings)
+        if sent:
+            per = sum(timings) / sent
             print(
-                f"sending {len(sample):,}: {sum(timings):.1f} s, {per * 1000:.1f} ms each (median "
-                f"{statistics.median(timings) * 1000:.1f} ms); all {len(ids):,}: {per * len(ids):.0f} s in one "
-                f"worker process, {per * len(ids) / 2:.0f} s in two"
+                f"sending {sent:,} in {len(timings)} batches of up to {reminders.BATCH_SIZE}: {sum(timings):.1f} s, "
+                f"{per * 1000:.1f} ms each (median batch {statistics.median(timings) * 1000:.0f} ms); "
+                f"all {len(ids):,}: {per * len(ids):.0f} s in one worker process, {per * len(ids) / 2:.0f} s in two"
             )
     finally:
         Reminder.objects.filter(pk__gt=before).delete()

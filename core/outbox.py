@@ -50,19 +50,27 @@ IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True}
 Task = Any  # a Celery task (celery has no type information)
 StillToDo = Callable[[list[int]], QuerySet[Any]]
 GiveUp = Callable[[int, int], None]
+BatchOf = Callable[[int], int]
 
 TASKS: dict[str, Task] = {}
 STILL_TO_DO: dict[str, StillToDo] = {}
 GIVE_UP: dict[str, GiveUp] = {}
+BATCH_OF: dict[str, BatchOf] = {}
 
 
-def register(task: Task, *, still_to_do: StillToDo, give_up: GiveUp | None = None) -> None:
+def register(
+    task: Task, *, still_to_do: StillToDo, give_up: GiveUp | None = None, batch_of: BatchOf | None = None
+) -> None:
     """Let the outbox hand `task` over: `still_to_do(ids)` → a queryset of the objects whose work is
-    not done yet; `give_up(object_id, attempts)` marks one the sweep gives up on."""
+    not done yet; `give_up(object_id, attempts)` marks one the sweep gives up on; `batch_of(object_id)`,
+    for a task that does the work of every object of a batch: the batch of an object (`enqueue_on_commit`
+    hands over one task per batch)."""
     TASKS[task.name] = task
     STILL_TO_DO[task.name] = still_to_do
     if give_up is not None:
         GIVE_UP[task.name] = give_up
+    if batch_of is not None:
+        BATCH_OF[task.name] = batch_of
 
 
 def hand_over(task: Task, object_id: int) -> bool:
@@ -80,7 +88,9 @@ def hand_over(task: Task, object_id: int) -> bool:
 
 
 def enqueue_on_commit(task: Task, object_ids: Iterable[int]) -> None:
-    """Record `task(id)` for each id in the current transaction, and hand them over once it commits.
+    """Record `task(id)` for each id in the current transaction, and hand them over once it commits (a
+    batch task: one id per batch; the entries of the others are kept all the same, so that the sweep hands
+    over again whatever that one task leaves undone).
 
     The task must be listed in STILL_TO_DO (the sweep reads there whether its work is done)."""
     if task.name not in STILL_TO_DO:
@@ -99,10 +109,14 @@ def enqueue_on_commit(task: Task, object_ids: Iterable[int]) -> None:
 
 
 def _hand_over_all(task: Task, ids: list[int], queued_at: datetime.datetime) -> None:
-    for position, pk in enumerate(ids):
+    to_hand_over = _one_per_batch(task, ids)
+    for position, pk in enumerate(to_hand_over):
         if not hand_over(task, pk):
-            # The broker is down: the sweep hands these over later; waiting for each one to fail helps nobody.
-            OutboxEntry.objects.filter(task=task.name, object_id__in=ids[position:], queued_at=queued_at).update(
+            # The broker is down: the sweep hands the rest over later (every id not handed over itself, batch
+            # tasks included: for those already done it finds nothing left); waiting for each one to fail
+            # helps nobody.
+            rest = set(ids) - set(to_hand_over[:position])
+            OutboxEntry.objects.filter(task=task.name, object_id__in=rest, queued_at=queued_at).update(
                 queued_at=None, attempts=F("attempts") - 1
             )
             return
@@ -110,6 +124,17 @@ def _hand_over_all(task: Task, ids: list[int], queued_at: datetime.datetime) -> 
         # No broker, so no beat and no sweep to forget them: what ran here and is done is forgotten now.
         done = set(ids) - set(STILL_TO_DO[task.name](ids).values_list("pk", flat=True))
         OutboxEntry.objects.filter(task=task.name, object_id__in=done, requested_at=queued_at).delete()
+
+
+def _one_per_batch(task: Task, ids: list[int]) -> list[int]:
+    """The ids to hand over: all of them, or for a batch task the first of each batch."""
+    batch_of = BATCH_OF.get(task.name)
+    if batch_of is None:
+        return ids
+    first: dict[int, int] = {}
+    for pk in ids:
+        first.setdefault(batch_of(pk), pk)
+    return list(first.values())
 
 
 def is_due(entry: OutboxEntry, now: datetime.datetime) -> bool:

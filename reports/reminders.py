@@ -3,29 +3,40 @@
 Every reminder is first stored as a row (unit, period, kind, channel) that the database keeps unique;
 a sender claims a row with a conditional UPDATE before delivering it, so a second run, a retry or a
 second worker never sends it again. A sender that crashed after claiming leaves a stale claim,
-which is taken over after REMINDER_CLAIM_TIMEOUT_SECONDS.
+which is taken over after REMINDER_CLAIM_TIMEOUT_SECONDS. Reminders are sent in batches (`send_batch`):
+what a batch shares is read once, its mails go over one connection, and each reminder keeps its own
+state (a mail that failed is retried later on its own).
 """
 
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from communes.models import AdministrativeUnit, Membership, Role
-from communes.selectors import users_with_role_over
+from communes.selectors import languages_of, users_with_role_over
+from notifications.models import Notification
 from notifications.services import notify
+from notifications.texts import render
 
 from .channels import CHANNELS, enabled_channels
 from .models import MonthlyReport, PeriodDeadline, Reminder, ReminderKind, ReminderState, ReportingPeriod, ReportStatus
-from .selectors import communes_reporting_in, deadline_for, deadlines_for
+from .notification_texts import reminder_context
+from .selectors import communes_reporting_in, deadlines_for
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 DONE_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
 
@@ -113,17 +124,36 @@ def claimable(now: datetime.datetime | None = None) -> QuerySet[Reminder]:
 
 def claim(reminder_id: int, now: datetime.datetime | None = None) -> bool:
     """Take the reminder for sending; False when another sender has it or it is done."""
-    now = now or timezone.now()
-    return bool(claimable(now).filter(pk=reminder_id).update(state=ReminderState.SENDING, claimed_at=now))
+    return bool(_claim(Q(pk=reminder_id), now or timezone.now()))
 
 
-def message_for(reminder: Reminder) -> dict[str, Any]:
-    """The reminder's content as plain values (stored with an inbox entry, worded per reader).
+def _claim(which: Q, now: datetime.datetime) -> list[Reminder]:
+    """Take the claimable reminders `which` for sending (with their unit and period). Rows another sender is
+    claiming at this moment are skipped (locked), rows it has claimed are no longer claimable."""
+    with transaction.atomic():
+        claimed = list(
+            claimable(now)
+            .filter(which)
+            .select_related("unit", "period")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("pk")
+        )
+        Reminder.objects.filter(pk__in=[r.pk for r in claimed]).update(state=ReminderState.SENDING, claimed_at=now)
+    for reminder in claimed:
+        reminder.state, reminder.claimed_at = ReminderState.SENDING, now
+    return claimed
+
+
+def message_for(
+    reminder: Reminder, *, deadline: datetime.datetime, returned_reason: str | None = None
+) -> dict[str, Any]:
+    """The reminder's content as plain values (stored with an inbox entry, worded per reader). `deadline`:
+    its unit's (the commune's own; for a digest, the office unit's); `returned_reason`: the reason its
+    commune's report was returned, when it was.
 
     Days are counted from the reminder's own day (the run's date), never from the clock.
     """
     period = reminder.period
-    deadline = deadline_for(reminder.unit, period)  # the commune's own; for a digest, the office unit's
     days_left = (_local_date(deadline) - reminder.due_on).days
     message = {
         "template": "reports/email/reminder",
@@ -139,76 +169,209 @@ def message_for(reminder: Reminder) -> dict[str, Any]:
         below = list(missing_communes(period).filter(path__startswith=reminder.unit.path))
         deadlines = deadlines_for(below, period)
         late = [c for c in below if _local_date(deadlines[c.pk]) < reminder.due_on]
-        silent = {c.pk for c in late if not CHANNELS["email"].recipients(c, ReminderKind.T0)}
+        officials = officials_of(late)
         message.update(
             template="reports/email/digest",
-            late=[{"name": c.name, "silent": c.pk in silent} for c in late],
+            late=[{"name": c.name, "silent": not any(u.email for u in officials[c.pk])} for c in late],
             path=reverse("reports:report_list") + f"?year={period.year}&month={period.month}",
         )
-    else:
-        returned = MonthlyReport.objects.filter(
-            commune=reminder.unit, period=period, status=ReportStatus.RETURNED
-        ).first()
-        if returned:
-            message["returned_reason"] = returned.review_comment
+    elif returned_reason is not None:
+        message["returned_reason"] = returned_reason
     message["link"] = settings.SITE_URL + message["path"]
     return message
 
 
+# A sending task delivers a batch: the reminders whose ids fall in one block of BATCH_SIZE ids (a daily run's
+# rows are stored together, so a batch is mostly one period's communes). The outbox keeps an entry per
+# reminder and hands over one task per batch (`batch_of` is registered with it in reports.tasks).
+BATCH_SIZE = 100
+
+
+def batch_of(reminder_id: int) -> int:
+    return reminder_id // BATCH_SIZE
+
+
+def send_batch(reminder_id: int, now: datetime.datetime | None = None) -> dict[int, str]:
+    """Deliver every claimable reminder of the batch of `reminder_id`. Returns {id: final state} of those
+    it claimed (the others were done, or another sender has them)."""
+    first = batch_of(reminder_id) * BATCH_SIZE
+    return _send(Q(pk__gte=first, pk__lt=first + BATCH_SIZE), now)
+
+
 def send(reminder_id: int, now: datetime.datetime | None = None) -> str | None:
-    """Deliver one claimed-or-claimable reminder. Returns the final state (or None if not ours)."""
+    """Deliver one claimable reminder (a batch of one). Returns its final state (None if not ours)."""
+    return _send(Q(pk=reminder_id), now).get(reminder_id)
+
+
+def _send(which: Q, now: datetime.datetime | None) -> dict[int, str]:
+    """Claim the reminders `which` and deliver them; what they share (deadlines, report states, recipients
+    and their languages, the mail connection) is read or opened once, so the queries do not grow with the
+    batch. The states are written together at the end, with the inbox entries."""
     now = now or timezone.now()
-    if not claim(reminder_id, now):
-        return None
-    reminder = Reminder.objects.select_related("unit", "period").get(pk=reminder_id)
-    channel = CHANNELS[reminder.channel]
-    if reminder.kind != ReminderKind.DIGEST and _has_submitted(reminder.unit_id, reminder.period):
-        return _finish(reminder, ReminderState.CANCELLED, now)  # submitted since the reminder was planned
-    recipients = channel.recipients(reminder.unit, reminder.kind)
-    reminder.recipients = ", ".join(u.email if channel.name == "email" else u.username for u in recipients)
-    if not recipients:
-        with transaction.atomic():
-            _tell_office_nobody_to_remind(reminder)
-            return _finish(reminder, ReminderState.NO_RECIPIENT, now)
-    try:
-        with transaction.atomic():
-            channel.deliver(recipients=recipients, message=message_for(reminder))
-            state = _finish(reminder, ReminderState.SENT, now)
-    except OSError as error:  # SMTP and socket errors are OSErrors
-        return _retry_later(reminder, error, now)
-    return state
+    batch = _claim(which, now)
+    if not batch:
+        return {}
+    submitted, returned = _report_states(batch)
+    cancelled = {r.pk for r in batch if r.kind != ReminderKind.DIGEST and (r.unit_id, r.period_id) in submitted}
+    live = [r for r in batch if r.pk not in cancelled]
+    people = _recipients(live)
+    languages = languages_of({user for users in people.values() for user in users})
+    deadlines = _deadlines(live)
+    messages = {}
+    for reminder in live:
+        recipients = people[reminder.pk]
+        reminder.recipients = ", ".join(u.email if reminder.channel == "email" else u.username for u in recipients)
+        if recipients:
+            reason = returned.get((reminder.unit_id, reminder.period_id))
+            messages[reminder.pk] = message_for(reminder, deadline=deadlines[reminder.pk], returned_reason=reason)
+    mails = {
+        r.pk: [_mail(user, messages[r.pk], languages[user.pk]) for user in people[r.pk]]
+        for r in live
+        if r.channel == "email" and r.pk in messages
+    }
+    failed = _send_mails(mails)
+    with transaction.atomic():
+        _tell_offices_nobody_to_remind([r for r in live if r.pk not in messages])
+        Notification.objects.bulk_create(
+            Notification(user=user, kind="reminder", params=messages[r.pk], url=messages[r.pk]["path"])
+            for r in live
+            if r.channel == "inbox" and r.pk in messages
+            for user in people[r.pk]
+        )
+        for reminder in batch:
+            if reminder.pk in cancelled:
+                reminder.state = ReminderState.CANCELLED  # submitted since the reminder was planned
+            elif reminder.pk not in messages:
+                reminder.state = ReminderState.NO_RECIPIENT
+            elif reminder.pk in failed:
+                _retry_later(reminder, failed[reminder.pk], now)
+            else:
+                reminder.state, reminder.sent_at = ReminderState.SENT, now
+        Reminder.objects.bulk_update(
+            batch, ["state", "sent_at", "recipients", "attempts", "last_error", "next_attempt_at"]
+        )
+    return {r.pk: r.state for r in batch}
 
 
-def _has_submitted(commune_id: int, period: ReportingPeriod) -> bool:
-    """One indexed lookup (not `missing_communes`, which reads every commune that must report)."""
-    return MonthlyReport.objects.filter(commune_id=commune_id, period=period, status__in=DONE_STATUSES).exists()
-
-
-def _tell_office_nobody_to_remind(reminder: Reminder) -> None:
-    """A commune nobody can be reminded in is reported to its office (once per period)."""
-    if reminder.kind == ReminderKind.DIGEST:
-        return
-    already = Reminder.objects.filter(
-        unit=reminder.unit, period=reminder.period, state=ReminderState.NO_RECIPIENT
-    ).exists()
-    if already:
-        return
-    notify(
-        users=users_with_role_over(reminder.unit, Role.OFFICE),
-        kind="no_recipient",
-        params={"commune": reminder.unit.name, "period": str(reminder.period)},
-        url=reverse("reports:report_list"),
+def _report_states(reminders: list[Reminder]) -> tuple[set[tuple[int, int]], dict[tuple[int, int], str]]:
+    """Of the reminders' (unit, period): those submitted (or accepted), and each returned report's reason.
+    One query, not `missing_communes`, which reads every commune that must report."""
+    rows = list(
+        MonthlyReport.objects.filter(
+            commune_id__in={r.unit_id for r in reminders},
+            period_id__in={r.period_id for r in reminders},
+            status__in=(*DONE_STATUSES, ReportStatus.RETURNED),
+        ).values_list("commune_id", "period_id", "status", "review_comment")
     )
+    submitted = {(unit, period) for unit, period, status, _reason in rows if status in DONE_STATUSES}
+    returned = {(unit, period): reason for unit, period, status, reason in rows if status == ReportStatus.RETURNED}
+    return submitted, returned
 
 
-def _finish(reminder: Reminder, state: str, now: datetime.datetime) -> str:
-    reminder.state = state
-    reminder.sent_at = now if state == ReminderState.SENT else None
-    reminder.save(update_fields=["state", "sent_at", "recipients"])
-    return state
+def _deadlines(reminders: list[Reminder]) -> dict[int, datetime.datetime]:
+    """{reminder id: the deadline of its unit (the commune's own; for a digest, the office unit's)}: one
+    query per period."""
+    units_by_period: dict[ReportingPeriod, list[AdministrativeUnit]] = defaultdict(list)
+    for reminder in reminders:
+        units_by_period[reminder.period].append(reminder.unit)
+    deadlines = {
+        (period.pk, unit_id): deadline
+        for period, units in units_by_period.items()
+        for unit_id, deadline in deadlines_for(units, period).items()
+    }
+    return {r.pk: deadlines[r.period_id, r.unit_id] for r in reminders}
 
 
-def _retry_later(reminder: Reminder, error: OSError, now: datetime.datetime) -> str:
+def _recipients(reminders: list[Reminder]) -> dict[int, list[User]]:
+    """{reminder id: whom its channel reaches}: the officials of the batch's communes in one query (e-mail:
+    those with an address), the office's people for each digest (few) through its channel."""
+    officials = officials_of([r.unit for r in reminders if r.kind != ReminderKind.DIGEST])
+    people = {}
+    for reminder in reminders:
+        if reminder.kind == ReminderKind.DIGEST:
+            people[reminder.pk] = CHANNELS[reminder.channel].recipients(reminder.unit, reminder.kind)
+        elif reminder.channel == "email":
+            people[reminder.pk] = [u for u in officials[reminder.unit_id] if u.email]
+        else:
+            people[reminder.pk] = officials[reminder.unit_id]
+    return people
+
+
+def officials_of(communes: list[AdministrativeUnit]) -> dict[int, list[User]]:
+    """{commune id: its officials, by username}: the commune's active members who are commune officials
+    there or above (as `channels` reminds one commune), for many communes in one query."""
+    official_at_or_above = (
+        Membership.objects.filter(user=OuterRef("user"), role=Role.COMMUNE_OFFICIAL)
+        .alias(member_at=ExpressionWrapper(OuterRef("unit__path"), output_field=CharField()))
+        .filter(member_at__startswith=F("unit__path"))
+    )
+    members = (
+        Membership.objects.filter(unit__in=[c.pk for c in communes], user__is_active=True)
+        .filter(Exists(official_at_or_above))
+        .select_related("user")
+        .order_by("user__username")
+    )
+    officials: dict[int, dict[int, User]] = defaultdict(dict)
+    for membership in members:
+        officials[membership.unit_id][membership.user_id] = membership.user
+    return {commune.pk: list(officials[commune.pk].values()) for commune in communes}
+
+
+def _mail(user: User, message: dict[str, Any], language: str) -> EmailMultiAlternatives:
+    """The reminder's mail to one person, in that person's language."""
+    with translation.override(language):
+        subject, text = render("reminder", message)
+        html = render_to_string(message["template"] + ".html", reminder_context(message))
+    email = EmailMultiAlternatives(subject, text, to=[user.email])
+    email.attach_alternative(html, "text/html")
+    return email
+
+
+def _send_mails(mails: dict[int, list[EmailMultiAlternatives]]) -> dict[int, OSError]:
+    """Send each reminder's mails over one connection; {reminder id: the error} for those that failed
+    (SMTP and socket errors are OSErrors), to be retried later one by one."""
+    if not mails:
+        return {}
+    connection = get_connection()
+    try:
+        connection.open()
+    except OSError as error:  # the mail server cannot be reached: every one of them waits
+        return dict.fromkeys(mails, error)
+    failed = {}
+    try:
+        for reminder_id, emails in mails.items():
+            try:
+                connection.send_messages(emails)
+            except OSError as error:
+                failed[reminder_id] = error
+    finally:
+        connection.close()
+    return failed
+
+
+def _tell_offices_nobody_to_remind(reminders: list[Reminder]) -> None:
+    """A commune nobody can be reminded in is reported to its office (once per period)."""
+    communes = {(r.unit_id, r.period_id): r for r in reminders if r.kind != ReminderKind.DIGEST}
+    if not communes:
+        return
+    already = set(
+        Reminder.objects.filter(
+            unit_id__in={unit for unit, _period in communes},
+            period_id__in={period for _unit, period in communes},
+            state=ReminderState.NO_RECIPIENT,
+        ).values_list("unit_id", "period_id")
+    )
+    for key, reminder in communes.items():
+        if key not in already:
+            notify(
+                users=users_with_role_over(reminder.unit, Role.OFFICE),
+                kind="no_recipient",
+                params={"commune": reminder.unit.name, "period": str(reminder.period)},
+                url=reverse("reports:report_list"),
+            )
+
+
+def _retry_later(reminder: Reminder, error: OSError, now: datetime.datetime) -> None:
     reminder.attempts += 1
     reminder.last_error = f"{error.__class__.__name__}: {error}"[:2000]
     if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
@@ -216,8 +379,6 @@ def _retry_later(reminder: Reminder, error: OSError, now: datetime.datetime) -> 
     else:
         reminder.state = ReminderState.PENDING
         reminder.next_attempt_at = now + datetime.timedelta(minutes=5 * 2 ** (reminder.attempts - 1))
-    reminder.save(update_fields=["state", "attempts", "last_error", "next_attempt_at", "recipients"])
-    return reminder.state
 
 
 def run(
@@ -228,8 +389,8 @@ def run(
 ) -> tuple[list[PlannedReminder], list[int] | list[tuple[int, str | None]]]:
     """The daily job: plan and store today's reminders, then send every claimable one.
 
-    `deliver(ids)` hands the sending to someone else (the Celery task queues one task per id);
-    by default they are sent here, synchronously.
+    `deliver(ids)` hands the sending to someone else (the Celery task queues one task per batch);
+    by default they are sent here, synchronously, batch by batch.
     """
     today = today or timezone.localdate()
     planned = plan(today)
@@ -240,4 +401,7 @@ def run(
     if deliver:
         deliver(ids)
         return planned, ids
-    return planned, [(pk, send(pk)) for pk in ids]
+    states: dict[int, str] = {}
+    for first in dict.fromkeys(batch_of(pk) * BATCH_SIZE for pk in ids):
+        states.update(send_batch(first))
+    return planned, [(pk, states.get(pk)) for pk in ids]

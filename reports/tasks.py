@@ -1,4 +1,5 @@
 import datetime
+from collections import Counter
 
 from celery import shared_task
 
@@ -17,7 +18,7 @@ def create_periods_ahead():
 
 @shared_task
 def run_daily_reminders(date=None):
-    """07:30 every day: store today's reminders and queue one sending task per reminder."""
+    """07:30 every day: store today's reminders and queue one sending task per batch of them."""
     today = datetime.date.fromisoformat(date) if date else None
 
     def queue(ids):
@@ -29,8 +30,9 @@ def run_daily_reminders(date=None):
 
 @shared_task(**outbox.IDEMPOTENT)
 def send_reminder(reminder_id):
-    """Send one reminder; safe to run twice (the row is claimed first)."""
-    return reminders.send(reminder_id)
+    """Send the batch of reminders `reminder_id` belongs to (`reminders.batch_of`); safe to run twice (each
+    row is claimed first). Returns how many ended in each state."""
+    return dict(Counter(reminders.send_batch(reminder_id).values()))
 
 
 outbox.register(
@@ -38,4 +40,5 @@ outbox.register(
     still_to_do=lambda ids: Reminder.objects.filter(
         pk__in=ids, state__in=(ReminderState.PENDING, ReminderState.SENDING)
     ),
+    batch_of=reminders.batch_of,
 )

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from criteria.models import CriteriaSet, Enrolment, SetLevel
+from notifications.models import Notification
 from ntm_portal.testing import fill
 from reports import reminders
 from reports.models import PeriodDeadline, Reminder, default_deadline
@@ -129,7 +130,8 @@ def test_a_reminder_counts_days_from_its_commune_s_deadline(enrolled, people, ma
     period_deadline_set(period=may, unit=enrolled["district"], deadline=at(28), user=people["office"], reason="Bão")
     today = datetime.date(2021, 5, 23)
     reminders.store(reminders.plan(today), today)
-    message = reminders.message_for(Reminder.objects.filter(unit=enrolled["a"]).first())
+    assert reminders.send(Reminder.objects.get(unit=enrolled["a"], channel="inbox").pk) == "sent"
+    message = Notification.objects.get(user=people["official_a"], kind="reminder").params
     assert message["days_left"] == 5 and datetime.datetime.fromisoformat(message["deadline"]) == at(28)
 
 

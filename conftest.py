@@ -71,7 +71,7 @@ def _dashboard_pages_uncached_between_tests(request):
     uses_db = {"db", "transactional_db"} & set(request.fixturenames) or request.node.get_closest_marker("django_db")
     if uses_db and "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
         request.getfixturevalue("db")
-        from dashboards.data_version import bump_within_transaction
+        from core.data_version import bump_within_transaction
 
         bump_within_transaction()
     yield

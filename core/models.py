@@ -22,3 +22,21 @@ class OutboxEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}({self.object_id})"
+
+
+class DataVersion(models.Model):
+    """A row per group of watched tables (data_version.ACTIVITY, STRUCTURE) whose `number` grows with every
+    committed change to a table of its group: the version the kept pages are keyed on (core/page_cache.py).
+
+    The database itself bumps it, by triggers on those tables (core/data_version.py lists them, the
+    migrations create the triggers): a change made by a service, the admin, a management command or a bulk
+    update all count, so a page kept under an older number is never shown again. (The table was created
+    by the dashboards app, which first used it; its name stays.)"""
+
+    number = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "dashboards_dataversion"
+
+    def __str__(self) -> str:
+        return str(self.number)

@@ -30,7 +30,7 @@ from django.db import connection, transaction
 # Rows the framework makes (post_migrate) or the tests' clients make, never part of a snapshot.
 NOT_CAPTURED = (ContentType, Permission, Session)
 # Tables the database's triggers write (the dashboards' data version), never part of a snapshot either.
-MAINTAINED_BY_TRIGGERS = ("dashboards.DataVersion",)
+MAINTAINED_BY_TRIGGERS = ("core.DataVersion",)
 
 
 def _tables():

@@ -13,10 +13,11 @@ from django.views.decorators.http import require_GET
 
 from communes import access
 from communes.selectors import unit_predecessors
+from core import page_cache
 from reports.models import MonthlyReport, ReportStatus
 from reports.selectors import period_from_query, recent_periods
 
-from . import charts, exports, page_cache, selectors
+from . import charts, exports, selectors
 
 
 def _context(request, unit, period, tab, data):

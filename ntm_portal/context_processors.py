@@ -1,7 +1,7 @@
 from communes import access
 from communes.models import Role
+from core.page_cache import per_reader
 from criteria.selectors import sets_applying_for
-from dashboards.page_cache import per_reader
 from notifications.selectors import unread_count
 
 

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from communes import access
 from communes.models import Role
+from core import page_cache
 from core.uploads import CONTENT_TYPES
-from dashboards import page_cache
 
 from . import history, selectors, services, spreadsheet
 from .forms import DeadlineForm, ReasonForm, ReportForm, ReviewForm, SpreadsheetUploadForm

@@ -1,8 +1,8 @@
 from django.db import migrations, models
 
-from dashboards.data_version import create_triggers, drop_triggers
+from core.data_version import create_triggers, drop_triggers
 
-# The tables watched when this migration was written (dashboards.data_version.WATCHED_TABLES may grow:
+# The tables watched when this migration was written (core.data_version.WATCHED_TABLES may grow:
 # a later migration adds the triggers of a new table).
 TABLES = (
     "communes_administrativeunit",

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from dashboards.data_version import create_triggers, drop_triggers
+from core.data_version import create_triggers, drop_triggers
 
 # The report form page is kept under the data version too: its evidence and its events are watched.
 TABLES = ("reports_evidencefile", "reports_reportevent")

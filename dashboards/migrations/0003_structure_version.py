@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from dashboards.data_version import ACTIVITY, STRUCTURE, create_triggers, drop_triggers
+from core.data_version import ACTIVITY, STRUCTURE, create_triggers, drop_triggers
 
 # The tables whose changes bump the STRUCTURE number from this migration on (before it: the one number).
 TABLES = (

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection, transaction
 
 from communes.models import Membership
-from dashboards import data_version
+from core import data_version
 from reports.models import IndicatorStatus, MonthlyReport
 
 pytestmark = pytest.mark.django_db(transaction=True)

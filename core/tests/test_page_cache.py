@@ -15,8 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from communes.models import Membership
-from dashboards import data_version
-from dashboards.page_cache import CSRF_PLACEHOLDER
+from core import data_version
+from core.page_cache import CSRF_PLACEHOLDER
 from ntm_portal.testing import fill
 from reports import services
 from reports.models import EvidenceFile, IndicatorStatus

@@ -17,22 +17,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from communes.models import AdministrativeUnit, Membership, Role
 from communes.selectors import languages_of, users_with_role_over
-from notifications.models import Notification
 from notifications.services import notify
-from notifications.texts import render
 
-from .channels import CHANNELS, enabled_channels
+from .channels import CHANNELS, Batch, enabled_channels
 from .models import MonthlyReport, PeriodDeadline, Reminder, ReminderKind, ReminderState, ReportingPeriod, ReportStatus
-from .notification_texts import reminder_context
 from .selectors import communes_reporting_in, deadlines_for
 
 if TYPE_CHECKING:
@@ -224,20 +219,19 @@ def _send(which: Q, now: datetime.datetime | None) -> dict[int, str]:
         if recipients:
             reason = returned.get((reminder.unit_id, reminder.period_id))
             messages[reminder.pk] = message_for(reminder, deadline=deadlines[reminder.pk], returned_reason=reason)
-    mails = {
-        r.pk: [_mail(user, messages[r.pk], languages[user.pk]) for user in people[r.pk]]
-        for r in live
-        if r.channel == "email" and r.pk in messages
-    }
-    failed = _send_mails(mails)
+    batches: dict[str, Batch] = defaultdict(dict)
+    for reminder in live:
+        if reminder.pk in messages:
+            batches[reminder.channel][reminder.pk] = (people[reminder.pk], messages[reminder.pk])
+    failed = {}
+    for name, channel in CHANNELS.items():
+        if not channel.in_transaction:
+            failed.update(channel.deliver(batches[name], languages))
     with transaction.atomic():
         _tell_offices_nobody_to_remind([r for r in live if r.pk not in messages])
-        Notification.objects.bulk_create(
-            Notification(user=user, kind="reminder", params=messages[r.pk], url=messages[r.pk]["path"])
-            for r in live
-            if r.channel == "inbox" and r.pk in messages
-            for user in people[r.pk]
-        )
+        for name, channel in CHANNELS.items():
+            if channel.in_transaction:
+                failed.update(channel.deliver(batches[name], languages))
         for reminder in batch:
             if reminder.pk in cancelled:
                 reminder.state = ReminderState.CANCELLED  # submitted since the reminder was planned
@@ -288,12 +282,11 @@ def _recipients(reminders: list[Reminder]) -> dict[int, list[User]]:
     officials = officials_of([r.unit for r in reminders if r.kind != ReminderKind.DIGEST])
     people = {}
     for reminder in reminders:
+        channel = CHANNELS[reminder.channel]
         if reminder.kind == ReminderKind.DIGEST:
-            people[reminder.pk] = CHANNELS[reminder.channel].recipients(reminder.unit, reminder.kind)
-        elif reminder.channel == "email":
-            people[reminder.pk] = [u for u in officials[reminder.unit_id] if u.email]
+            people[reminder.pk] = channel.recipients(reminder.unit, reminder.kind)
         else:
-            people[reminder.pk] = officials[reminder.unit_id]
+            people[reminder.pk] = channel.reachable(officials[reminder.unit_id])
     return people
 
 
@@ -315,38 +308,6 @@ def officials_of(communes: list[AdministrativeUnit]) -> dict[int, list[User]]:
     for membership in members:
         officials[membership.unit_id][membership.user_id] = membership.user
     return {commune.pk: list(officials[commune.pk].values()) for commune in communes}
-
-
-def _mail(user: User, message: dict[str, Any], language: str) -> EmailMultiAlternatives:
-    """The reminder's mail to one person, in that person's language."""
-    with translation.override(language):
-        subject, text = render("reminder", message)
-        html = render_to_string(message["template"] + ".html", reminder_context(message))
-    email = EmailMultiAlternatives(subject, text, to=[user.email])
-    email.attach_alternative(html, "text/html")
-    return email
-
-
-def _send_mails(mails: dict[int, list[EmailMultiAlternatives]]) -> dict[int, OSError]:
-    """Send each reminder's mails over one connection; {reminder id: the error} for those that failed
-    (SMTP and socket errors are OSErrors), to be retried later one by one."""
-    if not mails:
-        return {}
-    connection = get_connection()
-    try:
-        connection.open()
-    except OSError as error:  # the mail server cannot be reached: every one of them waits
-        return dict.fromkeys(mails, error)
-    failed = {}
-    try:
-        for reminder_id, emails in mails.items():
-            try:
-                connection.send_messages(emails)
-            except OSError as error:
-                failed[reminder_id] = error
-    finally:
-        connection.close()
-    return failed
 
 
 def _tell_offices_nobody_to_remind(reminders: list[Reminder]) -> None:

@@ -14,6 +14,8 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.db.models.fields.files import FieldFile
+from django.http import Http404
 from django.utils.deconstruct import deconstructible
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -161,3 +163,12 @@ photo_validator = UploadValidator(PHOTO_KINDS, "PHOTO_MAX_BYTES")
 def minutes_path(instance: object, filename: str) -> str:
     """Where a meeting's minutes are stored (private: served only through the portal's permission check)."""
     return f"private/minutes/{filename}"
+
+
+def open_or_404(stored: FieldFile) -> IO[bytes]:
+    """A stored file opened for a download; 404 when it is gone from the storage (deleted by hand, a bucket
+    restored from an older backup) rather than a server error."""
+    try:
+        return stored.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc

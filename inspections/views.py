@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from communes import access
 from communes.models import Role
 from core.errors import ApplicationError
-from core.uploads import CONTENT_TYPES
+from core.uploads import CONTENT_TYPES, open_or_404
 from criteria.models import Indicator
 from criteria.selectors import communes_enrolled_now, enrolments_for
 
@@ -246,10 +246,7 @@ def photo_file(request, pk, variant):
         indicator="finding__indicator",
     )
     stored = photo.display if variant == "display" else photo.original
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
+    handle = open_or_404(stored)
     content_type = "image/jpeg" if variant == "display" else CONTENT_TYPES.get(photo.kind, "image/jpeg")
     response = FileResponse(handle, content_type=content_type)
     if variant != "display":
@@ -334,12 +331,8 @@ def action_evidence(request, pk):
     action = selectors.get_action(request.user, pk)
     if not action.evidence:
         raise Http404
-    try:
-        handle = action.evidence.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
     return FileResponse(
-        handle,
+        open_or_404(action.evidence),
         as_attachment=True,
         filename=f"minh-chung-{action.pk}.{action.evidence.name.rsplit('.', 1)[-1]}",
     )

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from communes import access
 from communes.models import Role
 from communes.selectors import people_within
+from core.uploads import open_or_404
 from criteria.selectors import communes_enrolled_now
 from inspections.models import Inspection
 
@@ -110,7 +111,7 @@ def meeting_pdf(request, pk):
     # A ready PDF is of the current version, so it is a draft exactly when the meeting is not final.
     draft = "" if meeting.is_final else "-du-thao"
     filename = f"bien-ban-{meeting.number}-{meeting.year}-{meeting.commune.code}{draft}.pdf"
-    return FileResponse(meeting.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
+    return FileResponse(open_or_404(meeting.pdf), as_attachment=True, filename=filename, content_type="application/pdf")
 
 
 def _edit_action(request, pk, handler, success):

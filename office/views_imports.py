@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from communes import access
 from core.errors import ApplicationError
+from core.uploads import open_or_404
 
 from . import imports
 from .forms_imports import IMPORT_FORMS
@@ -103,4 +104,4 @@ def import_apply(request, province, pk):
 @require_GET
 def import_file(request, province, pk):
     record = _record(province, pk)
-    return FileResponse(record.file.open("rb"), as_attachment=True, filename=record.original_name)
+    return FileResponse(open_or_404(record.file), as_attachment=True, filename=record.original_name)

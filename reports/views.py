@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from communes import access
 from communes.models import Role
 from core import page_cache
-from core.uploads import CONTENT_TYPES
+from core.uploads import CONTENT_TYPES, open_or_404
 
 from . import history, selectors, services, spreadsheet
 from .forms import DeadlineForm, ReasonForm, ReportForm, ReviewForm, SpreadsheetUploadForm
@@ -235,12 +235,8 @@ def evidence_download(request, pk):
     departments = access.sector_departments(request.user, evidence.status.report.commune)
     if departments is not None and evidence.status.indicator.department not in departments:
         raise Http404  # a department sees the evidence of its own sub-criteria only
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
     return FileResponse(
-        handle,
+        open_or_404(evidence.file),
         as_attachment=True,
         filename=evidence.original_name,
         content_type=CONTENT_TYPES.get(evidence.kind, "application/octet-stream"),

@@ -305,3 +305,11 @@ def test_the_minutes_name_the_standard_of_the_set_the_report_is_on(meeting):
     meeting.refresh_from_db()
     html = minutes_html(meeting)
     assert "Kết quả xây dựng xã nông thôn mới (theo" in html and "nâng cao" not in html.split("Kết quả xây dựng")[1]
+
+
+def test_a_pdf_gone_from_the_storage_is_404_not_a_server_error(meeting, users, client_for):
+    meeting.refresh_from_db()
+    assert meeting.pdf_state == MinutesState.READY
+    meeting.pdf.storage.delete(meeting.pdf.name)  # deleted by hand, or a bucket restored from an older backup
+    response = client_for(users["vpdp_thoxuan"]).get(reverse("meetings:meeting_pdf", args=[meeting.pk]))
+    assert response.status_code == 404

@@ -397,3 +397,11 @@ def test_the_commands_dry_run_changes_nothing(demo, capsys):
     assert "Dòng 2: Thêm tiêu chí 1 – Quy hoạch" in output
     assert "Chạy thử, dữ liệu không thay đổi." in output
     assert world() == before
+
+
+def test_a_stored_file_gone_from_the_storage_is_404_not_a_server_error(client_for, office):
+    client = client_for(office)
+    upload(client, "units", csv_bytes(UNITS), filename="don-vi.csv")
+    record = latest()
+    record.file.storage.delete(record.file.name)
+    assert client.get(reverse("office:import_file", args=[record.pk])).status_code == 404

@@ -18,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from PIL import ImageFile
 
 from criteria.models import COMMUNE_STANDARD, SetLevel
 
@@ -52,7 +53,7 @@ def font_faces() -> str:
 
 
 def _standard(meeting: Meeting) -> str:
-    """"xã nông thôn mới nâng cao", or the words of the level of the set the meeting's report is on."""
+    """ "xã nông thôn mới nâng cao", or the words of the level of the set the meeting's report is on."""
     report = meeting.frozen_report
     level = report.criteria_set.level if report is not None else SetLevel.NTM
     return str(COMMUNE_STANDARD[SetLevel(level)])
@@ -93,6 +94,9 @@ def minutes_pdf(meeting: Meeting) -> tuple[bytes, str]:
     """(pdf bytes, sha256 hex) for the meeting as it is now."""
     from weasyprint import HTML
 
+    # Importing WeasyPrint lets Pillow accept truncated images, for the whole process; a photo cut off by a
+    # bad connection must still be refused (inspections.photos), so that is undone here.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     pdf = HTML(string=minutes_html(meeting), base_url=str(Path(__file__).resolve().parent)).write_pdf()
     return pdf, hashlib.sha256(pdf).hexdigest()
 

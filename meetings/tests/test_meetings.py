@@ -1,4 +1,5 @@
 import datetime
+import io
 import os
 import subprocess
 import time
@@ -8,6 +9,9 @@ import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
+from core.errors import ApplicationError
+from core.tests.hostile import hostile_photos
+from inspections.photos import process_photo
 from meetings import minutes as minutes_module
 from meetings import services as meetings
 from meetings.models import Meeting, MinutesState
@@ -313,3 +317,12 @@ def test_a_pdf_gone_from_the_storage_is_404_not_a_server_error(meeting, users, c
     meeting.pdf.storage.delete(meeting.pdf.name)  # deleted by hand, or a bucket restored from an older backup
     response = client_for(users["vpdp_thoxuan"]).get(reverse("meetings:meeting_pdf", args=[meeting.pk]))
     assert response.status_code == 404
+
+
+def test_rendering_minutes_leaves_a_truncated_photo_refused(meeting):
+    """WeasyPrint makes Pillow accept truncated images when imported; a photo cut off by a bad connection is
+    still refused after the minutes were rendered in the same process."""
+    pdf_file(meeting)
+    assert meeting.pdf_state == MinutesState.READY  # rendered: WeasyPrint imported
+    with pytest.raises(ApplicationError):
+        process_photo(io.BytesIO(hostile_photos()["cat-doi.jpg"]))

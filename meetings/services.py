@@ -198,6 +198,7 @@ def meeting_finalise(*, meeting: Meeting, user: User) -> Meeting:
     _editable(meeting)
     with transaction.atomic():
         meeting._change_reason = _("Hoàn tất biên bản")  # type: ignore[attr-defined]  # read by simple_history
+        meeting._history_user = user  # type: ignore[attr-defined]  # read by simple_history
         model_update(
             instance=meeting,
             fields=["finalised_at", "finalised_by"],
@@ -213,7 +214,7 @@ def meeting_reopen(*, meeting: Meeting, user: User, reason: str) -> Meeting:
     if not reason.strip():
         raise MeetingError(_("Cần ghi lý do mở lại biên bản."))
     meeting._change_reason = _("Mở lại: %(reason)s") % {"reason": reason.strip()}  # type: ignore[attr-defined]  # read by simple_history
-    meeting.history_user = user  # type: ignore[attr-defined]  # read by simple_history
+    meeting._history_user = user  # type: ignore[attr-defined]  # read by simple_history
     with transaction.atomic():
         model_update(
             instance=meeting, fields=["finalised_at", "finalised_by"], data={"finalised_at": None, "finalised_by": None}

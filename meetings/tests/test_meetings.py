@@ -164,6 +164,11 @@ def test_finalise_then_reopen_with_a_reason(meeting, users):
         meetings.meeting_reopen(meeting=meeting, user=users["vpdp_thoxuan"], reason=" ")
     meetings.meeting_reopen(meeting=meeting, user=users["vpdp_thoxuan"], reason="Đính chính tên người dự")
     assert meeting.history.first().history_change_reason == "Mở lại: Đính chính tên người dự"
+    # Who closed and who reopened is in the history even outside a request (a command, a shell).
+    assert [(r.history_change_reason, r.history_user) for r in meeting.history.all()[:2]] == [
+        ("Mở lại: Đính chính tên người dự", users["vpdp_thoxuan"]),
+        ("Hoàn tất biên bản", users["vpdp_thoxuan"]),
+    ]
     meetings.meeting_update(meeting=meeting, place="khác")
 
 

@@ -34,6 +34,7 @@ def open_office_home(page):
     """The office's pages sit under the bar's "Quản lý" menu."""
     page.locator("#mainnav").get_by_role("button", name="Quản lý").click()
     page.locator("#mainnav").get_by_role("link", name="Quản lý của Văn phòng Điều phối").click()
+    page.wait_for_url("**/office/")  # before looking for links: the page left behind has the same menu open
 
 
 def test_province_office_adds_an_official_enrols_the_commune_and_imports_a_criteria_set(

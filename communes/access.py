@@ -363,11 +363,18 @@ def get_unit_or_404(
     unit = units.by_code(code) if version is None else units.filter(code=code, pk=version).first()
     if unit is None:
         raise Http404
-    reached = user.is_superuser or bool(roles_at(user, unit))
-    if action == "unit.view" and not reached and _reaches_a_successor(user, unit):
+    if action == "unit.view" and may_view_unit(user, unit):
         return unit
     check(user, action, unit)
     return unit
+
+
+def may_view_unit(user: User | AnonymousUser, unit: AdministrativeUnit) -> bool:
+    """Whether the unit's page opens for the user (see get_unit_or_404): a link to a page that does not is
+    shown as plain text."""
+    if user.is_superuser or roles_at(user, unit):
+        return can(user, "unit.view", unit)
+    return _reaches_a_successor(user, unit)
 
 
 def _reaches_a_successor(user: User | AnonymousUser, unit: AdministrativeUnit) -> bool:

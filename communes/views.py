@@ -29,6 +29,7 @@ def unit_detail(request, code):
             "unit": unit,
             "children": children,
             "predecessors": list(unit_predecessors(unit)),
+            "successor_readable": unit.replaced_by is not None and access.may_view_unit(request.user, unit.replaced_by),
             "ancestors": [a for a in unit_ancestors(unit) if access.roles_at(request.user, a)],
         },
     )

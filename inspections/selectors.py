@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db.models import Model, Prefetch, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from communes import access
@@ -44,6 +44,15 @@ def _in_sectors(
 
 def actions_visible_to(user: User | AnonymousUser) -> QuerySet[ActionItem]:
     return access.scope_by_unit(ActionItem.objects.all(), user, unit_field="commune", sector=action_sector)
+
+
+def actions_marked_readable(user: User | AnonymousUser) -> QuerySet[ActionItem]:
+    """Tasks with `readable`: whether the user may open the task. A finding's or a meeting's task that went
+    to the successor of a merged commune is listed where it came from, but opens only for the successor's
+    people (its later progress is theirs)."""
+    return ActionItem.objects.select_related("owner_user", "commune").annotate(
+        readable=Exists(actions_visible_to(user).filter(pk=OuterRef("pk")))
+    )
 
 
 def actions_of_commune(
@@ -126,7 +135,7 @@ def inspection_detail(inspection: Inspection, user: User | AnonymousUser) -> Que
         Prefetch(
             "findings",
             queryset=findings.select_related("indicator", "indicator__criterion", "resolved_by").prefetch_related(
-                "photos", Prefetch("actions", queryset=ActionItem.objects.select_related("owner_user"))
+                "photos", Prefetch("actions", queryset=actions_marked_readable(user))
             ),
         )
     )

@@ -198,7 +198,7 @@ def _finding_page(request, finding, photo_form=None, status=200):
             "finding": finding,
             "commune": commune,
             "photos": finding.photos.all(),
-            "actions": finding.actions.select_related("owner_user"),
+            "actions": selectors.actions_marked_readable(request.user).filter(finding=finding),
             "can_edit": access.can(request.user, "inspection.edit", commune),
             "can_resolve": access.can(request.user, "report.review", commune),
             "follow_up_form": FollowUpForm(owners=_commune_officials(commune)),

@@ -4,6 +4,7 @@ import copy
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from communes.selectors import people_within
 from core.uploads import open_or_404
 from criteria.selectors import communes_enrolled_now
 from inspections.models import Inspection
+from inspections.selectors import actions_marked_readable
 
 from . import selectors, services
 from .forms import DirectiveForm, MeetingEditForm, MeetingForm, RemarkForm, ReopenForm
@@ -81,7 +83,9 @@ def meeting_detail(request, pk):
         "meeting": meeting,
         "can_edit": can_edit,
         "remarks": meeting.remarks.select_related("criterion"),
-        "directives": meeting.directives.select_related("action"),
+        "directives": meeting.directives.prefetch_related(
+            Prefetch("action", queryset=actions_marked_readable(request.user))
+        ),
     }
     if can_edit:
         context.update(

@@ -19,6 +19,8 @@ def portal(request):
         request,
         lambda: {
             "primary_role": access.primary_role(user),
+            # The office's management pages need a current office membership (an ended one reads only).
+            "manages_as_office": user.is_superuser or bool(access.units_with_role(user, Role.OFFICE)),
             "applying_criteria_sets": sets_applying_for(user),
             "user_commune_units": access.units_with_role(user, Role.COMMUNE_OFFICIAL),
         },

@@ -48,7 +48,7 @@ def home_template(role):
 
 def home_context(user):
     role = access.primary_role(user)
-    context = {"role": role, "memberships": access.memberships_of(user)}
+    context = {"role": role, "memberships": access.memberships_of(user), "today": timezone.localdate()}
     if role is None:
         return None, context
     context["period"] = period = period_current()

@@ -27,7 +27,8 @@ def _criteria_of(commune):
 
 @login_required
 def action_plan(request, code):
-    commune = access.get_unit_or_404(request.user, code)
+    version = request.GET.get("version", "")  # an older version of a reused code (a merged commune's plan)
+    commune = access.get_unit_or_404(request.user, code, version=int(version) if version.isdigit() else None)
     criteria, report = _criteria_of(commune)
     departments = access.sector_departments(request.user, commune)  # a department reads its sector only
     can_edit = access.can(request.user, "action.edit", commune)

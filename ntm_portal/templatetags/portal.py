@@ -1,5 +1,7 @@
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 
 from core.names import person_name
 
@@ -7,6 +9,18 @@ register = template.Library()
 
 
 register.filter("person", person_name)
+
+
+@register.simple_tag
+def unit_url(view_name, unit, **params):
+    """The address of a unit's page by its code (the unit, the commune's progress, its action plan), with
+    `params` in its query and "version=<pk>" for a unit that has ended or been replaced: its code alone leads
+    to the version in force today, which may be another unit (a reused code after a merger) outside the
+    reader's reach."""
+    url = reverse(view_name, args=[unit.code])
+    if unit.valid_until or unit.replaced_by_id:
+        params = {"version": unit.pk, **params}
+    return f"{url}?{urlencode(params)}" if params else url
 
 
 @register.filter
@@ -21,10 +35,11 @@ MATRIX_SYMBOLS = {"met": "✓", "unmet": "✗", "none": "·"}
 def matrix_cell(kind, criterion, commune_url, commune_name, label):
     """One cell of the criteria matrix (hundreds per page: one tag call instead of a dozen lookups)."""
     return format_html(
-        '<td class="text-center p-0"><a class="cell cell-{} d-block" href="{}?criterion={}#tc-{}" '
+        '<td class="text-center p-0"><a class="cell cell-{} d-block" href="{}{}criterion={}#tc-{}" '
         'title="{} · {}. {}: {}">{}</a></td>',
         kind,
         commune_url,
+        "&" if "?" in commune_url else "?",
         criterion.number,
         criterion.number,
         commune_name,

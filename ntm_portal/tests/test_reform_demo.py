@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from communes.models import AdministrativeUnit
@@ -47,9 +48,7 @@ def before_reform(demo_reports, client_for, users):
 def test_the_merger_keeps_the_2021_records_and_pages(before_reform, request, client_for, users):
     reports_before = sorted(MonthlyReport.objects.values_list("pk", "commune_id", "period_id", "status"))
     request.getfixturevalue("demo_reform")
-    old = sorted(
-        MonthlyReport.objects.filter(period__year=2021).values_list("pk", "commune_id", "period_id", "status")
-    )
+    old = sorted(MonthlyReport.objects.filter(period__year=2021).values_list("pk", "commune_id", "period_id", "status"))
     assert old == reports_before  # every old report on its original unit, untouched
     assert AdministrativeUnit.objects.get(code=DISTRICT_CODE).valid_until.isoformat() == "2025-06-30"
     # the district's office, now read-only, reads the same 04/2021 overview and matrix
@@ -113,3 +112,81 @@ def test_the_reform_seeds_the_same_data_twice(demo_reform):
     before = state()
     seed_reform()
     assert state() == before
+
+
+LINK = re.compile(r'href="(/(?:dashboards/commune|units|reports/plan|inspections/actions)/[^"]*)"')
+
+
+def _links(response):
+    assert response.status_code == 200
+    return {link.replace("&amp;", "&") for link in LINK.findall(response.content.decode())}
+
+
+@pytest.fixture
+def reform_after_inspection(demo_reports, request):
+    """The demo's 2021 inspection and meeting (their open tasks go to the successor commune), then the reform."""
+    import time_machine
+
+    from ntm_portal.tests.test_accessibility import DEMO_NOW, seed_inspection_and_meeting
+
+    with time_machine.travel(DEMO_NOW, tick=True):
+        seed_inspection_and_meeting()
+    request.getfixturevalue("demo_reform")
+
+
+def test_after_the_merger_the_district_office_follows_only_links_that_open(reform_after_inspection, client_for, users):
+    from inspections.models import ActionItem, Inspection
+    from meetings.models import Meeting
+
+    office = client_for(users["vpdp_thoxuan"])
+    home = office.get("/").content.decode()
+    # Its office membership ended with the district: no management pages offered (they answer 403), and
+    # the greeting says until when it acted.
+    for page in ("office:home", "office:person_list", "office:enrolment_list", "reports:period_list"):
+        assert reverse(page) not in home and office.get(reverse(page)).status_code == 403
+    assert "(đến 30/06/2025)" in home
+    # The district's 2021 pages, its communes' pages (codes reused by the new communes are linked by version),
+    # their action plans, the inspection and the minutes: every link opens.
+    inspection, meeting = Inspection.objects.get(), Meeting.objects.get()
+    start = [
+        reverse("dashboards:overview", args=[DISTRICT_CODE]) + "?period=2021-4",
+        reverse("communes:unit_detail", args=[DISTRICT_CODE]),
+        reverse("inspections:inspection_detail", args=[inspection.pk]),
+        reverse("meetings:meeting_detail", args=[meeting.pk]),
+    ]
+    links = set().union(*(_links(office.get(page)) for page in start))
+    links |= set().union(*(_links(office.get(link)) for link in sorted(links) if "/inspections/" not in link))
+    assert any("?version=" in link for link in links) and any("/reports/plan/" in link for link in links)
+    assert {link: office.get(link).status_code for link in sorted(links)} == dict.fromkeys(sorted(links), 200)
+    # The tasks carried to the new Xã Thọ Xuân are named where they came from, not linked.
+    moved = ActionItem.objects.filter(commune__code=THO_XUAN_CODE, commune__valid_until__isnull=True)
+    assert moved.filter(finding__isnull=False).exists() and moved.filter(source="meeting").exists()
+    inspection_page = office.get(start[2]).content.decode()
+    for task in moved.filter(finding__isnull=False):
+        assert task.title in inspection_page
+        assert reverse("inspections:action_detail", args=[task.pk]) not in inspection_page
+    assert (
+        "đã chuyển sang Xã Thọ Xuân" in inspection_page
+        and "đã chuyển sang Xã Thọ Xuân" in office.get(start[3]).content.decode()
+    )
+    # The successor's official, who reads the 2021 inspection, opens them.
+    successor = client_for(get_user_model().objects.get(username="xa_thoxuan"))
+    for task in moved.filter(finding__isnull=False):
+        link = reverse("inspections:action_detail", args=[task.pk])
+        assert link in successor.get(start[2]).content.decode() and successor.get(link).status_code == 200
+
+
+def test_an_old_unit_names_its_successor_without_a_link_for_who_cannot_open_it(demo_reform, client_for, users):
+    old = AdministrativeUnit.objects.filter(code=THO_XUAN_CODE, valid_until__isnull=False).get()
+    successor_link = re.compile(rf'<a href="([^"]*)">{old.replaced_by.name}</a>')
+
+    def successor_line(username):
+        page = client_for(users.get(username) or get_user_model().objects.get(username=username)).get(
+            reverse("communes:unit_detail", args=[THO_XUAN_CODE]), {"version": old.pk}
+        )
+        html = page.content.decode()
+        assert page.status_code == 200 and "Được thay thế bởi" in html and old.replaced_by.name in html
+        return successor_link.findall(html)
+
+    assert successor_line("vpdp_thoxuan") == []  # the old district's office does not reach the new commune
+    assert successor_line("vpdp_thanhhoa") == [reverse("communes:unit_detail", args=[THO_XUAN_CODE])]

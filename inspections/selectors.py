@@ -35,9 +35,7 @@ def finding_sector(departments: Iterable[str]) -> Q:
     return access.sector_q(departments, indicator="indicator")
 
 
-def _in_sectors(
-    queryset: QuerySet[_M], departments: set[str] | None, sector: Callable[[set[str]], Q]
-) -> QuerySet[_M]:
+def _in_sectors(queryset: QuerySet[_M], departments: set[str] | None, sector: Callable[[set[str]], Q]) -> QuerySet[_M]:
     """`queryset` narrowed to the sectors of `departments` (all of it when None, see access.sector_departments)."""
     return queryset if departments is None else queryset.filter(sector(departments))
 

@@ -15,7 +15,7 @@ from communes import access
 from communes.selectors import unit_predecessors
 from core import page_cache
 from reports.models import MonthlyReport, ReportStatus
-from reports.selectors import period_from_query, recent_periods
+from reports.selectors import last_reported_period, period_from_query, recent_periods
 
 from . import charts, exports, selectors
 
@@ -69,6 +69,14 @@ def _reachable_unit(user, code):
     return access.get_unit_or_404(user, code, "dashboard.view")
 
 
+def _period(request, unit):
+    """The period the query asks for; without one, the current period, or for a unit that has ended, the last
+    one its communes reported in (its pages would be empty today)."""
+    if unit.valid_until and unit.valid_until < timezone.localdate():
+        return period_from_query(request.GET, default=last_reported_period([unit], until=unit.valid_until))
+    return period_from_query(request.GET)
+
+
 def _export_format(request):
     fmt = request.GET.get("format", "")
     return fmt if fmt in ("csv", "xlsx") else None
@@ -97,7 +105,7 @@ def dashboard_overview(request, code):
 
 
 def _overview(request, unit):
-    period = period_from_query(request.GET)
+    period = _period(request, unit)
     data = selectors.overview(unit, period, set_code=_set_code(request))
     fmt = _export_format(request)
     if fmt:
@@ -157,7 +165,7 @@ def dashboard_matrix(request, code):
 
 
 def _matrix(request, unit):
-    period = period_from_query(request.GET)
+    period = _period(request, unit)
     number = request.GET.get("criterion", "")
     state = request.GET.get("state", "")
     data = selectors.matrix(
@@ -271,7 +279,7 @@ def dashboard_criterion(request, code, number):
 
 
 def _criterion(request, unit, number):
-    period = period_from_query(request.GET)
+    period = _period(request, unit)
     overview = selectors.overview(unit, period, set_code=_set_code(request))
     departments = access.sector_departments(request.user, unit)
     criteria = selectors.criteria_of(overview, departments)
@@ -314,7 +322,7 @@ def dashboard_rollup(request, code):
 
 
 def _rollup(request, unit):
-    period = period_from_query(request.GET)
+    period = _period(request, unit)
     data = selectors.rollup(
         unit, period, departments=access.sector_departments(request.user, unit), set_code=_set_code(request)
     )
@@ -354,7 +362,7 @@ def dashboard_summary(request, code):
 
 
 def _summary(request, unit):
-    period = period_from_query(request.GET)
+    period = _period(request, unit)
     data = selectors.rollup(
         unit, period, departments=access.sector_departments(request.user, unit), set_code=_set_code(request)
     )
@@ -370,7 +378,7 @@ def _summary(request, unit):
 def dashboard_long_export(request, code):
     unit = _dashboard_unit(request, code)
     departments = access.sector_departments(request.user, unit)
-    criteria_set = selectors.export_set(unit, period_from_query(request.GET), _set_code(request))
+    criteria_set = selectors.export_set(unit, _period(request, unit), _set_code(request))
     fmt = _export_format(request) or "csv"
     if fmt == "xlsx" and (rows := exports.long_count(unit, departments, criteria_set)) > exports.XLSX_MAX_ROWS:
         messages.error(

@@ -136,9 +136,9 @@ def period_overview(
     return [(commune, reports.get(commune.pk)) for commune in communes]
 
 
-def period_from_query(query: Mapping[str, str]) -> ReportingPeriod:
+def period_from_query(query: Mapping[str, str], default: ReportingPeriod | None = None) -> ReportingPeriod:
     """The period a page's query string asks for ("period=2021-4", or "year=2021&month=4"), when it exists;
-    else the current one. Anything malformed is the current period, never an error."""
+    else `default`, or the current one. Anything malformed is the default, never an error."""
     year, month = query.get("year", ""), query.get("month", "")
     if "period" in query:  # the period picker without JavaScript sends "2021-4"
         year, _sep, month = query["period"].partition("-")
@@ -146,7 +146,17 @@ def period_from_query(query: Mapping[str, str]) -> ReportingPeriod:
         period = ReportingPeriod.objects.filter(year=int(year), month=int(month)).first()
         if period:
             return period
-    return period_current()
+    return default or period_current()
+
+
+def last_reported_period(units: Iterable[AdministrativeUnit], until: datetime.date) -> ReportingPeriod | None:
+    """The latest period, begun by `until`, in which a commune at or under one of `units` has a report: where
+    the pages of a unit that has ended (or of people whose roles have) open, instead of an empty month."""
+    within = Q(pk__in=[])
+    for unit in units:
+        within |= Q(reports__commune__path__startswith=unit.path)
+    periods = ReportingPeriod.objects.filter(within, year__lte=until.year).order_by("-year", "-month")
+    return next((p for p in periods.distinct()[:24] if p.first_day <= until), None)
 
 
 def recent_periods(limit: int = 24) -> QuerySet[ReportingPeriod]:

@@ -190,3 +190,30 @@ def test_an_old_unit_names_its_successor_without_a_link_for_who_cannot_open_it(d
 
     assert successor_line("vpdp_thoxuan") == []  # the old district's office does not reach the new commune
     assert successor_line("vpdp_thanhhoa") == [reverse("communes:unit_detail", args=[THO_XUAN_CODE])]
+
+
+def test_the_district_people_open_on_the_last_month_their_communes_reported(demo_reform, client_for, users):
+    district = AdministrativeUnit.objects.get(code=DISTRICT_CODE)
+    last = (
+        MonthlyReport.objects.filter(commune__path__startswith=district.path)
+        .order_by("-period__year", "-period__month")
+        .values_list("period__year", "period__month")
+        .first()
+    )
+    assert last == (2021, 4)
+    office = client_for(users["vpdp_thoxuan"])
+    home = office.get("/")
+    assert (home.context["period"].year, home.context["period"].month) == last
+    html = re.sub(r"\s+", " ", home.content.decode())
+    assert "Vai trò của bạn đã kết thúc ngày 30/06/2025" in html and "Kỳ báo cáo tháng 04/2021" in html
+    assert f"{reverse('reports:report_list')}?period=2021-4" in html
+    # The district's dashboard opens on that month too, with its communes; another month stays one click away.
+    overview = office.get(reverse("dashboards:overview", args=[DISTRICT_CODE]))
+    assert (overview.context["period"].year, overview.context["period"].month) == last
+    assert len(overview.context["data"].rows) == 27
+    march = office.get(reverse("dashboards:overview", args=[DISTRICT_CODE]), {"period": "2021-3"})
+    assert march.context["period"].month == 3
+    # Someone still acting opens on the current month.
+    province_office = client_for(get_user_model().objects.get(username="vpdp_thanhhoa"))
+    current = province_office.get("/").context
+    assert (current["period"].year, current["period"].month) == (2026, 12) and "ended_on" not in current

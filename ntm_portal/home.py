@@ -9,7 +9,7 @@ from communes.models import Role
 from communes.selectors import existing_between_q
 from criteria.models import Criterion, Indicator
 from criteria.selectors import active_set_for, enrolments_for
-from reports.selectors import enrolments_reporting_in, last_reported_period
+from reports.selectors import enrolments_reporting_in, period_for_reader, roles_ended_on
 from reports.services import period_current
 
 from . import queues
@@ -46,22 +46,13 @@ def home_template(role):
     return f"home/{role}.html"
 
 
-def _home_period(user, context):
-    """The current period; for someone whose roles have all ended, the last period their units reported in
-    (their home would show an empty month today), with the day they ended in `context["ended_on"]`."""
-    memberships = context["memberships"]
-    if not memberships or access.acting_memberships_of(user):
-        return period_current()
-    context["ended_on"] = ended_on = max(m.valid_until for m in memberships)
-    return last_reported_period([m.unit for m in memberships], until=ended_on) or period_current()
-
-
 def home_context(user):
     role = access.primary_role(user)
     context = {"role": role, "memberships": access.memberships_of(user), "today": timezone.localdate()}
     if role is None:
         return None, context
-    context["period"] = period = _home_period(user, context)
+    context["ended_on"] = roles_ended_on(user)
+    context["period"] = period = period_for_reader(user) or period_current()
     now = timezone.now()
     if role == Role.COMMUNE_OFFICIAL:
         context["queues"] = queues.commune_queues(_communes_with_enrolment(user, period), period, now)

@@ -149,6 +149,23 @@ def period_from_query(query: Mapping[str, str], default: ReportingPeriod | None 
     return default or period_current()
 
 
+def roles_ended_on(user: User | AnonymousUser) -> datetime.date | None:
+    """The day the user's roles ended, when every one has (they read, and act on nothing); else None."""
+    memberships = access.memberships_of(user)
+    if not memberships or access.acting_memberships_of(user):
+        return None
+    return max(m.valid_until for m in memberships if m.valid_until)
+
+
+def period_for_reader(user: User | AnonymousUser) -> ReportingPeriod | None:
+    """The period a reader's pages open on when the query names none: for someone whose roles have all
+    ended, the last one their units reported in (today's would be empty); else None (the current one)."""
+    ended_on = roles_ended_on(user)
+    if ended_on is None:
+        return None
+    return last_reported_period([m.unit for m in access.memberships_of(user)], until=ended_on)
+
+
 def last_reported_period(units: Iterable[AdministrativeUnit], until: datetime.date) -> ReportingPeriod | None:
     """The latest period, begun by `until`, in which a commune at or under one of `units` has a report: where
     the pages of a unit that has ended (or of people whose roles have) open, instead of an empty month."""

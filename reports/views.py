@@ -19,7 +19,7 @@ from .models import EvidenceFile, ReportingPeriod
 @login_required
 @require_GET
 def report_list(request):
-    period = selectors.period_from_query(request.GET)
+    period = selectors.period_from_query(request.GET, default=selectors.period_for_reader(request.user))
     rows = selectors.period_overview(request.user, period)
     editable_communes = [c for c, _r in rows if access.can(request.user, "report.edit", c)]
     deadlines = selectors.deadlines_for([c for c, _r in rows], period)

@@ -207,7 +207,9 @@ def test_the_district_people_open_on_the_last_month_their_communes_reported(demo
     html = re.sub(r"\s+", " ", home.content.decode())
     assert "Vai trò của bạn đã kết thúc ngày 30/06/2025" in html and "Kỳ báo cáo tháng 04/2021" in html
     assert f"{reverse('reports:report_list')}?period=2021-4" in html
-    # The district's dashboard opens on that month too, with its communes; another month stays one click away.
+    # The district's dashboard and the monthly reports open on that month too; another month stays one click away.
+    reports = office.get(reverse("reports:report_list")).context
+    assert (reports["period"].year, reports["period"].month) == last and len(reports["rows"]) == 27
     overview = office.get(reverse("dashboards:overview", args=[DISTRICT_CODE]))
     assert (overview.context["period"].year, overview.context["period"].month) == last
     assert len(overview.context["data"].rows) == 27
@@ -216,4 +218,4 @@ def test_the_district_people_open_on_the_last_month_their_communes_reported(demo
     # Someone still acting opens on the current month.
     province_office = client_for(get_user_model().objects.get(username="vpdp_thanhhoa"))
     current = province_office.get("/").context
-    assert (current["period"].year, current["period"].month) == (2026, 12) and "ended_on" not in current
+    assert (current["period"].year, current["period"].month) == (2026, 12) and current["ended_on"] is None

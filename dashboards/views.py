@@ -15,7 +15,7 @@ from communes import access
 from communes.selectors import unit_predecessors
 from core import page_cache
 from reports.models import MonthlyReport, ReportStatus
-from reports.selectors import last_reported_period, period_from_query, recent_periods
+from reports.selectors import last_reported_period, period_from_query, picker_periods
 
 from . import charts, exports, selectors
 
@@ -26,7 +26,7 @@ def _context(request, unit, period, tab, data):
     return {
         "unit": unit,
         "period": period,
-        "periods": recent_periods(36),
+        "periods": picker_periods(period, 36),
         "tab": tab,
         "dashboard_units": selectors.dashboard_units(request.user),
         "query": request.GET.urlencode(),

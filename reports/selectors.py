@@ -180,6 +180,15 @@ def recent_periods(limit: int = 24) -> QuerySet[ReportingPeriod]:
     return ReportingPeriod.objects.order_by("-year", "-month")[:limit]
 
 
+def picker_periods(selected: ReportingPeriod, limit: int = 24) -> list[ReportingPeriod]:
+    """The periods a period picker offers: the latest `limit`, and the one shown when it is older (a unit
+    that ended years ago opens on its last month: the picker must say so)."""
+    periods = list(recent_periods(limit))
+    if selected.pk not in {p.pk for p in periods}:
+        periods.append(selected)
+    return periods
+
+
 def deadline_for(commune: AdministrativeUnit, period: ReportingPeriod) -> datetime.datetime:
     """The deadline that applies to `commune` in `period`: the one set by the office of the nearest unit at
     or above it (a district office's beats the province's), else the period's default (the 25th)."""

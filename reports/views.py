@@ -36,7 +36,7 @@ def report_list(request):
             "rows": rows,
             # One deadline for all the communes listed: said once; else each row shows its commune's.
             "deadline_text": period.deadline_text(deadline=shared.pop()) if len(shared) == 1 else None,
-            "periods": selectors.recent_periods(),
+            "periods": selectors.picker_periods(period),
             "editable_communes": editable_communes,
             "history": {c.pk: selectors.reports_of_commune(c)[:12] for c in editable_communes},
         },

@@ -1,5 +1,6 @@
 import datetime
 import io
+import re
 import zoneinfo
 from decimal import Decimal
 
@@ -293,3 +294,16 @@ def test_department_cannot_download_other_departments_evidence(report, official,
     department = client_for(users["phong_ythoxuan"])
     assert department.get(reverse("reports:evidence_download", args=[health.pk])).status_code == 200
     assert department.get(reverse("reports:evidence_download", args=[roads.pk])).status_code == 404
+
+
+def test_the_period_picker_names_an_older_period_it_shows(demo_reports, users, client_for):
+    """Years of monthly periods later, a 2021 month is past the picker's latest ones; shown, it is offered."""
+    from reports.services import period_for
+
+    for year in (2024, 2025, 2026):
+        for month in range(1, 13):
+            period_for(year, month)
+    client = client_for(users["vpdp_thoxuan"])
+    for page in (reverse("reports:report_list"), reverse("dashboards:overview", args=["395"])):
+        html = client.get(page, {"period": "2021-4"}).content.decode()
+        assert re.search(r'<option value="2021-4"\s+selected>', html), page

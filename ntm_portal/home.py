@@ -16,8 +16,14 @@ from . import queues
 
 
 def _communes_with_enrolment(user, period):
-    """The communes the user sees with the enrolment applying in `period` (or None)."""
-    communes = list(access.communes_visible_to(user).select_related("parent").order_by("parent__name", "name"))
+    """The communes the user sees that exist in `period` (not the predecessors of a merged commune), with the
+    enrolment applying then (or None)."""
+    communes = list(
+        access.communes_visible_to(user)
+        .filter(existing_between_q(period.first_day, period.last_day))
+        .select_related("parent")
+        .order_by("parent__name", "name")
+    )
     enrolments = enrolments_for(communes, period.first_day, period.last_day)
     return [(c, enrolments.get(c.id)) for c in communes]
 
@@ -55,7 +61,9 @@ def home_context(user):
     context["period"] = period = period_for_reader(user) or period_current()
     now = timezone.now()
     if role == Role.COMMUNE_OFFICIAL:
-        context["queues"] = queues.commune_queues(_communes_with_enrolment(user, period), period, now)
+        communes = _communes_with_enrolment(user, period)
+        acting = {c.pk for c, _e in communes if access.can(user, "report.edit", c)}
+        context["queues"] = queues.commune_queues(communes, period, now, acting)
     elif role == Role.DEPARTMENT:
         departments = {m.department for m in access.memberships_of(user) if m.role == Role.DEPARTMENT}
         criteria_set = active_set_for(user)

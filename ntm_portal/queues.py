@@ -53,6 +53,7 @@ class CommuneQueue:
     current: MonthlyReport | None  # this period's report
     pending: list = field(default_factory=list)  # returned / draft reports, oldest first
     must_open: bool = False  # enrolled, reporting now, and nothing opened yet: "Lập báo cáo"
+    acts: bool = True  # False: the official's role there has ended (read only: no actions offered)
     deadline_text: str = ""
     tasks: list = field(default_factory=list)
     findings: list = field(default_factory=list)
@@ -63,9 +64,10 @@ class CommuneQueue:
         return self.pending[0] if self.pending else None
 
 
-def commune_queues(communes_with_enrolment, period, now):
+def commune_queues(communes_with_enrolment, period, now, acting):
     """One queue per commune of the official: pending reports of every period (oldest first), then this
-    period's report to open; the deadline; tasks due soon; the latest inspection findings."""
+    period's report to open; the deadline; tasks due soon; the latest inspection findings. Only at the
+    communes in `acting` (ids) are actions offered."""
     communes = [c for c, _e in communes_with_enrolment]
     pending = list(reports_needing_action(communes))
     for report in pending:
@@ -75,15 +77,16 @@ def commune_queues(communes_with_enrolment, period, now):
     soon = timezone.localtime(now).date() + datetime.timedelta(days=SOON_DAYS)
     queues = []
     for commune, enrolment in communes_with_enrolment:
-        report = current.get(commune.pk)
+        report, acts = current.get(commune.pk), commune.pk in acting
         deadline_text = report.deadline_text(now) if report else period.deadline_text(now, deadlines[commune.pk])
         queues.append(
             CommuneQueue(
                 commune=commune,
                 enrolment=enrolment,
                 current=report,
-                pending=[r for r in pending if r.commune_id == commune.pk],
-                must_open=enrolment is not None and report is None,
+                pending=[r for r in pending if r.commune_id == commune.pk] if acts else [],
+                must_open=acts and enrolment is not None and report is None,
+                acts=acts,
                 deadline_text=deadline_text,
                 tasks=list(actions_due(actions_of_commune(commune), until=soon)[:LIST_LIMIT]),
                 findings=list(latest_findings(commune, 5)),

@@ -6,13 +6,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from communes.models import AdministrativeUnit
+from communes.models import AdministrativeUnit, Role
 from ntm_portal.demo import (
     DISTRICT_CODE,
     REFORM_COMMUNES,
     REFORM_SET_CODE,
     THO_XUAN_CODE,
     XUAN_TRUONG_CODE,
+    make_member,
     reform_months,
     seed_reform,
 )
@@ -219,3 +220,31 @@ def test_the_district_people_open_on_the_last_month_their_communes_reported(demo
     province_office = client_for(get_user_model().objects.get(username="vpdp_thanhhoa"))
     current = province_office.get("/").context
     assert (current["period"].year, current["period"].month) == (2026, 12) and current["ended_on"] is None
+
+
+def test_a_commune_official_after_the_merger_is_offered_only_the_communes_that_exist(demo_reform, client_for, users):
+    """The predecessors of the new Xã Thọ Xuân are read from its page, not listed as communes to report for."""
+    for username in ("xa_xuantruong", "xa_thoxuan"):  # the 2021 official acts at the new commune too
+        client = client_for(get_user_model().objects.get(username=username))
+        home = client.get("/")
+        assert [q.commune.name for q in home.context["queues"]] == ["Xã Thọ Xuân"], username
+        opens = re.findall(r'<form method="post" action="(/reports/open/[^"]+)"', home.content.decode())
+        assert opens == [reverse("reports:report_open", args=[THO_XUAN_CODE, 2026, 12])], username
+    assert client.post(opens[0]).status_code == 302  # to the new report, not refused
+
+
+def test_an_official_whose_role_ended_reads_their_last_month_without_actions(demo_reform, client_for):
+    from communes.models import Membership
+
+    xuan_hoa = AdministrativeUnit.objects.get(name="Xã Xuân Hòa")
+    former = make_member("xa_cu", Role.COMMUNE_OFFICIAL, xuan_hoa)
+    Membership.objects.filter(user=former).update(valid_until=xuan_hoa.valid_until)
+    client = client_for(former)
+    home = client.get("/")
+    [queue] = home.context["queues"]
+    assert (home.context["period"].year, home.context["period"].month) == (2021, 4)
+    assert queue.commune == xuan_hoa and queue.current.status == ReportStatus.RETURNED
+    assert not queue.acts and not queue.pending and not queue.must_open
+    html = home.content.decode()
+    assert "Sửa và nộp lại" not in html and "Lập báo cáo" not in html
+    assert reverse("reports:report_detail", args=[queue.current.pk]) in html  # "Xem báo cáo"

@@ -172,8 +172,8 @@ def last_reported_period(units: Iterable[AdministrativeUnit], until: datetime.da
     within = Q(pk__in=[])
     for unit in units:
         within |= Q(reports__commune__path__startswith=unit.path)
-    periods = ReportingPeriod.objects.filter(within, year__lte=until.year).order_by("-year", "-month")
-    return next((p for p in periods.distinct()[:24] if p.first_day <= until), None)
+    begun = Q(year__lt=until.year) | Q(year=until.year, month__lte=until.month)
+    return ReportingPeriod.objects.filter(within, begun).order_by("-year", "-month").first()
 
 
 def recent_periods(limit: int = 24) -> QuerySet[ReportingPeriod]:
